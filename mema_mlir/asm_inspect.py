@@ -1,0 +1,106 @@
+"""Read llc's Thumb-2 assembly: find innermost loops, count their instructions and stack traffic.
+
+llc annotates every loop header ("This Inner Loop Header" for innermost loops); a loop's body runs
+from its header label to the last branch back to it. Tests and `mema-opt` use this to check that
+the inner loop holds exactly the expected SMLADs and never touches the stack (no spill).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_LABEL = re.compile(r"^(\.?[\w$.]+):")
+_BRANCH = re.compile(r"^\s*(b\w*|cbn?z)(\.w|\.n)?\s+(?:\w+,\s*)?(\.?[\w$.]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One innermost loop of one function."""
+
+    function: str
+    header: str
+    instructions: tuple[str, ...]
+    mnemonics: dict[str, int] = field(default_factory=dict)
+
+    def count(self, mnemonic: str) -> int:
+        """How many instructions of this mnemonic (without size suffix) the loop body holds."""
+        return self.mnemonics.get(mnemonic, 0)
+
+    @property
+    def stack_accesses(self) -> tuple[str, ...]:
+        """Instructions that address the stack: spills, reloads, push/pop."""
+        return tuple(i for i in self.instructions if re.search(r"\bsp\b|push|pop", i))
+
+
+def _clean(line: str) -> str:
+    return line.split("@", 1)[0].rstrip()
+
+
+def innermost_loops(asm: str) -> list[Loop]:
+    """Every innermost loop in the assembly text, with its body's instructions."""
+    lines = asm.splitlines()
+    loops: list[Loop] = []
+    function = ""
+    for index, line in enumerate(lines):
+        label = _LABEL.match(line)
+        if label and not label.group(1).startswith(".L") and not line.startswith("\t"):
+            function = label.group(1)
+        if "Inner Loop Header" not in line:
+            continue
+        header_match = None
+        for back in range(index, max(index - 4, -1), -1):  # the label precedes its comments
+            header_match = _LABEL.match(lines[back])
+            if header_match:
+                break
+        if header_match is None:
+            continue
+        header = header_match.group(1)
+        body: list[str] = []
+        last_back_edge = None
+        for offset, candidate in enumerate(lines[index + 1 :]):
+            text = _clean(candidate)
+            if text.startswith(".Lfunc_end"):
+                break
+            branch = _BRANCH.match(text)
+            if branch and branch.group(3) == header:
+                last_back_edge = offset
+        if last_back_edge is None:
+            continue
+        for candidate in lines[index + 1 : index + 2 + last_back_edge]:
+            text = _clean(candidate).strip()
+            if not text or text.endswith(":") or text.startswith("."):
+                continue
+            body.append(text)
+        counts: dict[str, int] = {}
+        for instruction in body:
+            mnemonic = instruction.split()[0].split(".")[0]
+            counts[mnemonic] = counts.get(mnemonic, 0) + 1
+        loops.append(Loop(function, header, tuple(body), counts))
+    return loops
+
+
+def summary(asm: str) -> str:
+    """One line per innermost loop: function, header, size, SMLAD/SXTB16 counts, stack accesses."""
+    lines = []
+    for loop in innermost_loops(asm):
+        lines.append(
+            f"{loop.function} {loop.header}: {len(loop.instructions)} instructions, "
+            f"smlad={loop.count('smlad')} sxtb16={loop.count('sxtb16')} "
+            f"ldr={sum(loop.count(m) for m in ('ldr', 'ldrsb', 'ldrsh', 'ldrb', 'ldrh', 'ldrd'))} "
+            f"stack={len(loop.stack_accesses)}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """`python -m mema_mlir.asm_inspect [FILE]`: the summary of an assembly file (or stdin)."""
+    import sys
+
+    text = open(sys.argv[1]).read() if len(sys.argv) > 1 else sys.stdin.read()
+    print(summary(text))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

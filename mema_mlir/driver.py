@@ -1,0 +1,345 @@
+"""The mema-opt driver: mlir-opt's contract, our passes, MEMA's emission formats.
+
+Kept apart from the argparse front end (mema_mlir.cli.mema_opt) so tests call it in-process. Each
+`--split-input-file` chunk gets a fresh context and is padded with blank lines so that locations
+keep the original file's line numbers. Nothing reaches the user as a traceback: every failure is a
+diagnostic `file:line:col: error: ...` or a one-line `mema-opt: error: ...`, and exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from mlir.ir import Context, MLIRError, Module, Operation, WalkResult
+from mlir.passmanager import PassManager
+
+from mema_mlir import diagnostics, emit, model
+from mema_mlir.lowering.stages import lowering_passes
+from mema_mlir.pipeline import Pipeline, PipelineError
+from mema_mlir.planning import Decision
+
+SPLIT_MARKER = "// -----"
+
+
+@dataclass(frozen=True)
+class DriverConfig:
+    """Everything a mema-opt invocation asks for (the CLI flags, typed)."""
+
+    input_path: str = "-"
+    output_path: str = "-"
+    pass_pipeline: str | None = None
+    split_input_file: bool = False
+    verify_each: bool = True
+    print_ir_after_all: bool = False
+    allow_unregistered_dialect: bool = False
+    emit: str = "mlir"
+    target: str = "cortex-m4"
+    objective: str = "cycles"
+    schedule: str = "analytic"
+    report_path: str | None = None
+    remarks: bool = False
+
+    def pass_defaults(self) -> dict[str, Any]:
+        """Defaults our passes take from --mema-* flags unless the pipeline text sets them."""
+        return {"target": self.target, "objective": self.objective, "schedule": self.schedule}
+
+
+class DriverFailure(Exception):
+    """A problem that is not about a location in the IR (bad flag, missing file)."""
+
+
+@dataclass
+class ChunkResult:
+    ok: bool
+    output: bytes = b""
+    diagnostics: list[diagnostics.Diagnostic] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def split_chunks(text: str, split: bool) -> list[tuple[str, int]]:
+    """(chunk text padded to its original line, first line) for each `// -----` chunk."""
+    if not split:
+        return [(text, 1)]
+    chunks: list[tuple[str, int]] = []
+    lines = text.splitlines(keepends=True)
+    start = 0
+    for index, line in enumerate(lines + [SPLIT_MARKER]):
+        if line.strip() == SPLIT_MARKER or index == len(lines):
+            body = "".join(lines[start:index])
+            chunks.append(("\n" * start + body, start + 1))
+            start = index + 1
+    return chunks
+
+
+def _is_llvm_dialect_only(module: Module) -> bool:
+    foreign: list[str] = []
+
+    def visit(op: Operation) -> WalkResult:
+        if not (op.name.startswith("llvm.") or op.name == "builtin.module"):
+            foreign.append(op.name)
+            return WalkResult.INTERRUPT
+        return WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return not foreign
+
+
+def _header_signatures(module: Module) -> list[emit.FunctionSignature]:
+    """Public functions with memref arguments, as C prototypes see them."""
+    from mlir.ir import MemRefType
+
+    signatures = []
+    for op in module.body.operations:
+        operation = op.operation
+        if operation.name != "func.func" or "sym_visibility" in operation.attributes:
+            continue
+        block = operation.regions[0].blocks[0] if operation.regions[0].blocks else None
+        if block is None:
+            continue
+        written: set[int] = set()
+
+        def visit(inner: Operation, written: set[int] = written, block: Any = block) -> WalkResult:
+            if inner.name in ("linalg.matmul", "memref.store", "affine.store", "linalg.fill",
+                              "linalg.generic", "memref.copy", "llvm.store"):
+                targets = list(inner.operands)
+                if inner.name == "linalg.matmul" or inner.name.startswith("linalg."):
+                    targets = targets[-1:]
+                elif inner.name in ("memref.store", "affine.store", "llvm.store"):
+                    targets = targets[1:2]
+                elif inner.name == "memref.copy":
+                    targets = targets[1:]
+                for value in targets:
+                    for index, argument in enumerate(block.arguments):
+                        if value == argument:
+                            written.add(index)
+            return WalkResult.ADVANCE
+
+        operation.walk(visit)
+        arguments = []
+        for index, argument in enumerate(block.arguments):
+            if not MemRefType.isinstance(argument.type):
+                raise DriverFailure(
+                    f"--emit=header: function '{str(operation.attributes['sym_name']).strip(chr(34))}' "
+                    f"argument {index} has type {argument.type}; only memref arguments map to C pointers"
+                )
+            element = str(MemRefType(argument.type).element_type)
+            arguments.append((emit.c_type(element), index in written))
+        name = str(operation.attributes["sym_name"]).strip('"')
+        signatures.append(emit.FunctionSignature(name, tuple(arguments)))
+    return signatures
+
+
+def _transform_script(module: Module, decisions: Sequence[Decision]) -> str:
+    """The payload annotated with `mema.id`, plus a transform named sequence that tiles each
+    matmul with MEMA's (mr, nr): `mlir-opt --transform-interpreter` applies it without Python."""
+    from mlir.ir import Attribute, IntegerAttr, IntegerType, UnitAttr
+
+    del UnitAttr
+    tiles: list[str] = []
+    ops = []
+
+    def visit(op: Operation) -> WalkResult:
+        if op.name == "linalg.matmul":
+            ops.append(op)
+        return WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    decided = [d for d in decisions if not d.skipped]
+    for index, (op, decision) in enumerate(zip(ops, decided, strict=False)):
+        op.attributes["mema.id"] = IntegerAttr.get(IntegerType.get_signless(64), index)
+        handle = f"%mm{index}"
+        tiles.append(
+            f'    {handle} = transform.structured.match ops{{["linalg.matmul"]}} '
+            f"attributes{{mema.id = {index} : i64}} in %root : (!transform.any_op) -> !transform.any_op\n"
+            f"    %tiled{index}, %loops{index}:2 = transform.structured.tile_using_for {handle} "
+            f"tile_sizes [{decision.schedule['mr']}, {decision.schedule['nr']}, 0] "
+            f"interchange = [0, 1, 2] : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)"
+        )
+    module.operation.attributes["transform.with_named_sequence"] = Attribute.parse("unit")
+    sequence = (
+        "  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {\n"
+        + "\n".join(tiles)
+        + ("\n" if tiles else "")
+        + "    transform.yield\n  }\n"
+    )
+    text = str(module)
+    closing = text.rstrip().rfind("}")
+    return text[:closing] + sequence + text[closing:]
+
+
+class Driver:
+    """Runs one mema-opt invocation; `run()` returns the exit status."""
+
+    def __init__(self, config: DriverConfig, stdout: IO[bytes], stderr: IO[str]) -> None:
+        self.config = config
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def error(self, message: str) -> int:
+        self.stderr.write(f"mema-opt: error: {message}\n")
+        return 1
+
+    def run(self) -> int:
+        config = self.config
+        if config.emit not in emit.EMIT_FORMATS:
+            return self.error(f"unknown --emit={config.emit}; expected one of {', '.join(emit.EMIT_FORMATS)}")
+        try:
+            target = model.load_target(config.target)
+        except model.TargetError as err:
+            return self.error(str(err))
+        try:
+            pipeline = self.build_pipeline()
+        except PipelineError as err:
+            return self.error(str(err))
+        try:
+            text = self.read_input()
+        except DriverFailure as err:
+            return self.error(str(err))
+        source_lines = text.splitlines()
+        results: list[ChunkResult] = []
+        for chunk, _first_line in split_chunks(text, config.split_input_file):
+            results.append(self.run_chunk(chunk, pipeline, target))
+        display = "<stdin>" if config.input_path == "-" else config.input_path
+        decisions: list[Decision] = []
+        for result in results:
+            for diagnostic in result.diagnostics:
+                self.stderr.write(diagnostics.render(diagnostic, display, source_lines) + "\n")
+            decisions.extend(result.decisions)
+        if config.remarks:
+            for decision in decisions:
+                remark = diagnostics.Diagnostic("remark", decision.remark(), decision.line, decision.col)
+                self.stderr.write(diagnostics.render(remark, display) + "\n")
+        ok = all(r.ok for r in results)
+        if config.report_path and ok:
+            try:
+                self.write_report(decisions, target)
+            except OSError as err:
+                return self.error(f"cannot write report {config.report_path}: {err.strerror}")
+        separator = f"\n{SPLIT_MARKER}\n".encode()
+        output = separator.join(r.output for r in results if r.ok)
+        if config.output_path == "-":
+            self.stdout.write(output)
+        elif ok:
+            try:
+                self.write_file(config.output_path, output)
+            except OSError as err:
+                return self.error(f"cannot write {config.output_path}: {err.strerror}")
+        return 0 if ok else 1
+
+    def build_pipeline(self) -> Pipeline | None:
+        config = self.config
+        defaults = config.pass_defaults()
+        if config.pass_pipeline is not None:
+            return Pipeline.parse(config.pass_pipeline, defaults)
+        if config.emit in ("llvm", "asm", "obj"):
+            return Pipeline.parse("mema-tile," + ",".join(lowering_passes()), defaults)
+        if config.emit == "transform" or config.report_path or config.remarks:
+            return Pipeline.parse("mema-analyze", defaults)
+        return None
+
+    def read_input(self) -> str:
+        path = self.config.input_path
+        if path == "-":
+            return sys.stdin.read()
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            raise DriverFailure(f"cannot open input file '{path}': no such file") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise DriverFailure(f"cannot read input file '{path}': {err}") from None
+
+    def write_file(self, path: str, data: bytes) -> None:
+        """Write atomically: the output file exists only if the whole run succeeded."""
+        directory = os.path.dirname(os.path.abspath(path))
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".mema-opt-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    def write_report(self, decisions: Sequence[Decision], target: model.Target) -> None:
+        report = {"target": target.name, "ops": [d.report_entry() for d in decisions]}
+        self.write_file(self.config.report_path or "", (json.dumps(report, indent=2) + "\n").encode())
+
+    def run_chunk(self, text: str, pipeline: Pipeline | None, target: model.Target) -> ChunkResult:
+        config = self.config
+        result = ChunkResult(ok=False)
+        with Context() as context:
+            context.allow_unregistered_dialects = config.allow_unregistered_dialect
+
+            def handler(diagnostic: Any) -> bool:
+                result.diagnostics.append(diagnostics.from_mlir(diagnostic))
+                return True
+
+            context.attach_diagnostic_handler(handler)
+            try:
+                module = Module.parse(text)
+            except MLIRError as err:
+                result.diagnostics.extend(diagnostics.from_mlir(d, "error") for d in err.error_diagnostics)
+                return result
+            signatures: list[emit.FunctionSignature] = []
+            if config.emit == "header":
+                try:
+                    signatures = _header_signatures(module)
+                except (DriverFailure, ValueError) as err:
+                    result.diagnostics.append(diagnostics.Diagnostic("error", str(err)))
+                    return result
+            ours: list[Any] = []
+            if pipeline is not None:
+                pm = PassManager("builtin.module")
+                pm.enable_verifier(config.verify_each)
+                if config.print_ir_after_all:
+                    pm.enable_ir_printing(print_after_all=True)
+                try:
+                    ours = pipeline.install(pm)
+                except PipelineError as err:
+                    result.diagnostics.append(diagnostics.Diagnostic("error", str(err)))
+                    return result
+                try:
+                    pm.run(module.operation)
+                except MLIRError as err:
+                    result.diagnostics.extend(diagnostics.from_mlir(d, "error") for d in err.error_diagnostics)
+                    return result
+                finally:
+                    for pass_object in ours:
+                        result.decisions.extend(getattr(pass_object, "decisions", []))
+            try:
+                result.output = self.emit_chunk(module, signatures, result.decisions, target)
+            except (emit.EmitError, DriverFailure) as err:
+                result.diagnostics.append(diagnostics.Diagnostic("error", str(err)))
+                return result
+            result.ok = True
+            return result
+
+    def emit_chunk(self, module: Module, signatures: Sequence[emit.FunctionSignature],
+                   decisions: Sequence[Decision], target: model.Target) -> bytes:
+        kind = self.config.emit
+        if kind == "mlir":
+            return (str(module).rstrip("\n") + "\n").encode()
+        if kind == "header":
+            return emit.c_header(signatures).encode()
+        if kind == "transform":
+            return _transform_script(module, decisions).encode()
+        if not _is_llvm_dialect_only(module):
+            pm = PassManager("builtin.module")
+            pm.add(",".join(lowering_passes()))
+            try:
+                pm.run(module.operation)
+            except MLIRError as err:
+                first = err.error_diagnostics[0].message if err.error_diagnostics else str(err)
+                raise DriverFailure(f"--emit={kind}: the IR does not lower to the LLVM dialect: {first}") from None
+        llvm_ir = emit.translate_to_llvm_ir(str(module))
+        if kind == "llvm":
+            return llvm_ir.encode()
+        return emit.compile_llvm_ir(llvm_ir, target, "asm" if kind == "asm" else "obj")

@@ -1,0 +1,58 @@
+"""The lowering from tiled affine IR to the LLVM dialect, as named pipeline stages.
+
+Each stage is upstream passes only, so it prints as a `--pass-pipeline` string that plain
+mlir-opt accepts too. Index arithmetic is 32-bit and memrefs cross function boundaries as bare
+pointers: on Armv7E-M anything else costs i64 arithmetic and descriptor structs in registers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INDEX_BITWIDTH = 32
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A named group of upstream passes."""
+
+    name: str
+    passes: tuple[str, ...]
+    why: str
+
+    def pipeline(self) -> str:
+        """The stage alone, as text for --pass-pipeline."""
+        return "builtin.module(" + ",".join(self.passes) + ")"
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("lower-affine", ("lower-affine",), "affine.for/apply/load/store to scf, arith, memref"),
+    Stage("scf-to-cf", ("convert-scf-to-cf",), "structured loops to blocks and branches"),
+    Stage(
+        "to-llvm",
+        (
+            "expand-strided-metadata",
+            f"finalize-memref-to-llvm{{index-bitwidth={INDEX_BITWIDTH}}}",
+            f"convert-arith-to-llvm{{index-bitwidth={INDEX_BITWIDTH}}}",
+            f"convert-cf-to-llvm{{index-bitwidth={INDEX_BITWIDTH}}}",
+            f"convert-func-to-llvm{{index-bitwidth={INDEX_BITWIDTH} use-bare-ptr-memref-call-conv=1}}",
+        ),
+        "memref/arith/cf/func to the LLVM dialect: 32-bit index, bare-pointer calling convention",
+    ),
+    Stage("reconcile-casts", ("reconcile-unrealized-casts",), "drop the casts the conversions left"),
+)
+
+
+def stage_names() -> list[str]:
+    """The stages in order."""
+    return [stage.name for stage in STAGES]
+
+
+def lowering_passes() -> tuple[str, ...]:
+    """Every upstream pass of the lowering, in order."""
+    return tuple(p for stage in STAGES for p in stage.passes)
+
+
+def lowering_pipeline() -> str:
+    """The whole lowering as one --pass-pipeline string."""
+    return "builtin.module(" + ",".join(lowering_passes()) + ")"

@@ -1,0 +1,193 @@
+"""From one `linalg.matmul` to a MEMA decision: read the op, describe the problem, ask the model.
+
+Shared by mema-analyze (which only records the decision) and mema-tile (which then rewrites the
+op). A decision is plain data, so reports, remarks and tests read it without any MLIR context.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from mlir.ir import Operation
+
+from mema_mlir import model
+from mema_mlir.matmul import MatmulOperands, UnsupportedMatmul, read_matmul
+
+OBJECTIVES = ("cycles", "accesses", "energy")
+_FIXED = re.compile(r"^fixed:(\d+)x(\d+)$")
+
+
+def parse_schedule_option(text: str) -> tuple[str, int, int] | str:
+    """`analytic`, `exhaustive` or `fixed:MRxNR`; ValueError with the accepted forms otherwise."""
+    if text in ("analytic", "exhaustive"):
+        return text
+    match = _FIXED.match(text)
+    if match and int(match.group(1)) > 0 and int(match.group(2)) > 0:
+        return ("fixed", int(match.group(1)), int(match.group(2)))
+    raise ValueError(f"schedule '{text}': expected analytic, exhaustive or fixed:MRxNR (e.g. fixed:2x2)")
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """The options every mema pass shares: which target, what to minimise, how to search."""
+
+    target: str = "cortex-m4"
+    objective: str = "cycles"
+    schedule: str = "analytic"
+
+    def __post_init__(self) -> None:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective '{self.objective}': expected one of {', '.join(OBJECTIVES)}")
+        parse_schedule_option(self.schedule)
+
+    def load_target(self) -> model.Target:
+        """The target description; TargetError names the file and field when it is bad."""
+        return model.load_target(self.target)
+
+
+@dataclass
+class Decision:
+    """What mema decided for one matmul (or why it left it alone)."""
+
+    function: str
+    location: str
+    line: int | None
+    col: int | None
+    m: int | None = None
+    n: int | None = None
+    k: int | None = None
+    elem: str | None = None
+    schedule: dict[str, Any] = field(default_factory=dict)
+    objective: str | None = None
+    predicted: dict[str, Any] = field(default_factory=dict)
+    lower_bound: dict[str, Any] = field(default_factory=dict)
+    search: str | None = None
+    search_seconds: float | None = None
+    skipped: str | None = None  # the reason, when the op was left unchanged
+
+    def report_entry(self) -> dict[str, Any]:
+        """The JSON shape `--mema-report` writes."""
+        entry = asdict(self)
+        entry.pop("line")
+        entry.pop("col")
+        if self.schedule:
+            entry["tile"] = {"mr": self.schedule["mr"], "nr": self.schedule["nr"], "kr": self.k}
+        return entry
+
+    def remark(self) -> str:
+        """One human-readable line, like clang's -Rpass remarks."""
+        if self.skipped:
+            return f"mema: matmul left unchanged: {self.skipped}"
+        s, p, lb = self.schedule, self.predicted, self.lower_bound
+        accesses = p["loads"] + p["stores"]
+        bound = lb["loads"] + lb["stores"]
+        return (
+            f"mema: {self.m}x{self.n}x{self.k} {self.elem}: tile {s['mr']}x{s['nr']} "
+            f"{s['kernel']} (A {s['a_form']}, B {s['b_form']}), {self.search} search for {self.objective}: "
+            f"{p['loads']} loads, {p['stores']} stores, {p['cycles']} est. cycles, "
+            f"{p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the I/O lower bound"
+        )
+
+
+def function_name(op: Operation) -> str:
+    """The symbol of the func.func that holds `op` (or "" at module level)."""
+    parent = op.parent
+    while parent is not None:
+        if parent.name == "func.func":
+            return str(parent.attributes["sym_name"]).strip('"')
+        parent = parent.parent
+    return ""
+
+
+def _location_fields(op: Operation) -> tuple[str, int | None, int | None]:
+    from mema_mlir.diagnostics import at_location
+
+    where = at_location("remark", "", op.location)
+    return str(op.location), where.line, where.col
+
+
+def describe_problem(operands: MatmulOperands, target: model.Target) -> model.Problem:
+    """The model's view of the op: sizes, layouts, what is constant and where it lives."""
+    weights = target.placement["weights"]
+    activations = target.placement["activations"]
+    return model.Problem(
+        m=operands.m,
+        n=operands.n,
+        k=operands.k,
+        elem=operands.elem,
+        # A constant B is re-laid out K-contiguous at compile time.
+        b_k_contiguous=operands.b_transposed or operands.b_constant is not None,
+        a_constant=operands.a_constant is not None,
+        b_constant=operands.b_constant is not None,
+        a_memory=weights if operands.a_constant is not None else activations,
+        b_memory=weights if operands.b_constant is not None else activations,
+        c_memory=target.placement["outputs"],
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A matmul that mema will tile: its operands, the problem and the model's choice."""
+
+    operands: MatmulOperands
+    problem: model.Problem
+    choice: model.Choice
+    decision: Decision
+
+
+class PlanError(Exception):
+    """The user forced something that cannot apply; reported as an error at the op."""
+
+
+def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | Decision:
+    """Decide one matmul. Returns a Plan, or a skipped Decision when the op is unsupported and
+    the schedule was not forced; raises PlanError when a forced schedule cannot apply."""
+    location, line, col = _location_fields(op)
+    base = Decision(function=function_name(op), location=location, line=line, col=col)
+    schedule_option = parse_schedule_option(options.schedule)
+    try:
+        operands = read_matmul(op)
+    except UnsupportedMatmul as err:
+        if isinstance(schedule_option, tuple):
+            raise PlanError(f"cannot apply {options.schedule}: {err}") from None
+        base.skipped = str(err)
+        return base
+    problem = describe_problem(operands, target)
+    started = time.perf_counter()
+    try:
+        choice = model.choose(problem, target, objective=options.objective, search=schedule_option)
+    except model.ScheduleError as err:
+        raise PlanError(str(err)) from None
+    elapsed = time.perf_counter() - started
+    schedule = choice.schedule
+    cost = choice.cost
+    base.m, base.n, base.k, base.elem = operands.m, operands.n, operands.k, operands.elem
+    base.schedule = {
+        "mr": schedule.mr, "nr": schedule.nr, "ku": schedule.ku, "kernel": schedule.kernel,
+        "a_form": schedule.a_form, "b_form": schedule.b_form, "loop_order": schedule.loop_order,
+        "stationarity": "output",
+    }
+    base.objective = options.objective
+    base.predicted = {
+        "loads": cost.loads, "stores": cost.stores, "load_bytes": cost.load_bytes,
+        "store_bytes": cost.store_bytes, "instructions": cost.instructions,
+        "cycles": cost.cycles, "energy_nj": cost.energy_nj,
+    }
+    base.lower_bound = {"loads": choice.lower_bound.loads, "stores": choice.lower_bound.stores}
+    base.search = schedule_option if isinstance(schedule_option, str) else "fixed"
+    base.search_seconds = elapsed
+    return Plan(operands, problem, choice, base)
+
+
+def schedule_attribute_text(decision: Decision) -> str:
+    """The `mema.schedule` dictionary attribute, as MLIR text."""
+    s = decision.schedule
+    return (
+        f"{{mr = {s['mr']} : i64, nr = {s['nr']} : i64, kr = {decision.k} : i64, ku = {s['ku']} : i64, "
+        f'kernel = "{s["kernel"]}", a_form = "{s["a_form"]}", b_form = "{s["b_form"]}", '
+        f'loop_order = "{s["loop_order"]}", stationarity = "output", objective = "{decision.objective}", '
+        f'search = "{decision.search}"}}'
+    )

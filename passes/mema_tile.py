@@ -1,0 +1,172 @@
+"""mema-tile: replace each linalg.matmul by MEMA's register-tiled affine loop nest.
+
+The model (mema_mlir.model) picks the tile; mema_mlir.codegen writes the nest as text, which is
+parsed in the op's context and spliced in place of the op. Constant operands are re-laid out at
+compile time into new private globals: A as int16 pairs when the model chose the `pairs` form,
+B as [N, K] when it was given [K, N]. Ops that cannot be tiled stay as they are, with a remark;
+forcing a schedule on such an op is an error at the op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from mema_mlir.passes.common import matmul_ops, run_guarded
+from mlir.ir import Context, Module, Operation, WalkResult
+
+from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
+from mema_mlir.planning import (
+    Decision,
+    ModelOptions,
+    Plan,
+    PlanError,
+    plan,
+    schedule_attribute_text,
+)
+from mema_mlir.registry import register_pass
+
+
+def pairs_layout(a: np.ndarray) -> np.ndarray:
+    """A [M, K] int8 as int16 in SMLAD pair order: per 4 k, (a0, a2, a1, a3); the K % 4 tail as is.
+
+    The DSP kernel splits each B word with SXTB16 into (b0, b2) and (b1, b3); A stored this way
+    gives the matching pairs with plain word loads and no SXTB16.
+    """
+    m, k = a.shape
+    out = a.astype(np.int16).copy()
+    full = (k // 4) * 4
+    if full:
+        groups = out[:, :full].reshape(m, k // 4, 4)
+        out[:, :full] = groups[:, :, [0, 2, 1, 3]].reshape(m, full)
+    return out
+
+
+def _dense_text(values: np.ndarray, elem: str) -> str:
+    rows = ", ".join("[" + ", ".join(str(int(v)) for v in row) + "]" for row in values)
+    return f"dense<[{rows}]> : tensor<{values.shape[0]}x{values.shape[1]}x{elem}>"
+
+
+def _global_text(symbol: str, values: np.ndarray, elem: str) -> str:
+    shape = f"{values.shape[0]}x{values.shape[1]}x{elem}"
+    return (f'memref.global "private" constant @{symbol} : memref<{shape}> = '
+            f"{_dense_text(values, elem)} {{alignment = 4 : i64}}")
+
+
+def _module_of(op: Operation) -> Operation:
+    parent = op
+    while parent.name != "builtin.module":
+        parent = parent.parent
+    return parent
+
+
+def _symbols(module_op: Operation) -> set[str]:
+    return {
+        str(o.operation.attributes["sym_name"]).strip('"')
+        for o in module_op.regions[0].blocks[0].operations
+        if "sym_name" in o.operation.attributes
+    }
+
+
+def _unused_private_globals(module_op: Operation, candidates: set[str]) -> list[Operation]:
+    used: set[str] = set()
+
+    def visit(op: Operation) -> WalkResult:
+        if op.name == "memref.get_global":
+            used.add(str(op.attributes["name"]).lstrip("@"))
+        return WalkResult.ADVANCE
+
+    module_op.walk(visit)
+    dead = []
+    for o in module_op.regions[0].blocks[0].operations:
+        op = o.operation
+        if op.name != "memref.global":
+            continue
+        name = str(op.attributes["sym_name"]).strip('"')
+        visibility = str(op.attributes["sym_visibility"]).strip('"') if "sym_visibility" in op.attributes else ""
+        if name in candidates and name not in used and visibility == "private":
+            dead.append(op)
+    return dead
+
+
+@register_pass("mema-tile")
+@dataclass(frozen=True)
+class MemaTile(ModelOptions):
+    """Tile linalg.matmul with MEMA's analytical register tile into affine loops with DSP bodies."""
+
+    decisions: list[Decision] = field(default_factory=list, init=False, compare=False, repr=False)
+
+    def __call__(self, root: Operation, pass_: object) -> None:
+        run_guarded("mema-tile", root, pass_, lambda: self._run(root, pass_))
+
+    def _run(self, root: Operation, pass_: object) -> None:
+        target = self.load_target()
+        replaced_globals: set[str] = set()
+        for op in matmul_ops(root):
+            try:
+                result = plan(op, self, target)
+            except PlanError as err:
+                op.location.emit_error(f"mema-tile: {err}")
+                pass_.signal_pass_failure()  # type: ignore[attr-defined]
+                return
+            self.decisions.append(result if isinstance(result, Decision) else result.decision)
+            if isinstance(result, Plan):
+                replaced_globals |= self._rewrite(op, result)
+        if replaced_globals:
+            for dead in _unused_private_globals(_module_of(root) if root.name != "builtin.module" else root,
+                                                replaced_globals):
+                dead.erase()
+
+    def _rewrite(self, op: Operation, chosen: Plan) -> set[str]:
+        """Splice the tiled nest in place of `op`; returns the globals it re-laid out."""
+        operands, schedule = chosen.operands, chosen.choice.schedule
+        module_op = _module_of(op)
+        existing = _symbols(module_op)
+        new_globals: list[str] = []
+        re_laid: set[str] = set()
+        a_type, b_type = str(operands.a.type), str(operands.b.type)
+        a_global = b_global = ""
+        a_pairs = schedule.a_form == "pairs"
+        if a_pairs:
+            assert operands.a_constant is not None and operands.a_global is not None
+            a_global = f"{operands.a_global}__mema_pairs"
+            a_type = f"memref<{operands.m}x{operands.k}xi16>"
+            if a_global not in existing:
+                new_globals.append(_global_text(a_global, pairs_layout(operands.a_constant), "i16"))
+            re_laid.add(operands.a_global)
+        b_k_contiguous = operands.b_transposed
+        if operands.b_constant is not None and not operands.b_transposed:
+            assert operands.b_global is not None
+            b_global = f"{operands.b_global}__mema_nk"
+            b_type = f"memref<{operands.n}x{operands.k}x{operands.elem}>"
+            if b_global not in existing:
+                new_globals.append(_global_text(b_global, operands.b_constant.T, operands.elem))
+            b_k_contiguous = True
+            re_laid.add(operands.b_global)
+        layout = OperandLayout(
+            m=operands.m, n=operands.n, k=operands.k, elem=operands.elem,
+            a_type=a_type, b_type=b_type, c_type=str(operands.c.type),
+            a_pairs=a_pairs, b_k_contiguous=b_k_contiguous,
+            a_arg_type=str(operands.a.type), b_arg_type=str(operands.b.type),
+            a_global=a_global, b_global=b_global,
+        )
+        tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,
+                          schedule.a_form, schedule.b_form, schedule.loop_order)
+        kernel_text = KernelWriter(layout, tile, schedule_attribute_text(chosen.decision)).write()
+        context: Context = op.context
+        scratch = Module.parse("\n".join([*new_globals, kernel_text]), context=context)
+        body = module_op.regions[0].blocks[0]
+        scratch_ops = list(scratch.body.operations)
+        for global_op in scratch_ops[:-1]:
+            global_op.operation.move_before(body.operations[0])
+        kernel = scratch_ops[-1].operation
+        block = kernel.regions[0].blocks[0]
+        for argument, value in zip(block.arguments, (operands.a, operands.b, operands.c), strict=True):
+            argument.replace_all_uses_with(value)
+        for inner in list(block.operations)[:-1]:  # all but func.return
+            inner.operation.move_before(op)
+        op.erase()
+        return re_laid
+
+
+__all__ = ["MemaTile", "pairs_layout"]

@@ -1,0 +1,49 @@
+// Every error prints `file:line:col: error:` (or one `mema-opt: error:` line) and exits 1.
+
+// A parse error points at the offending line of this file.
+// RUN: not mema-opt %S/Inputs/parse-error.mlir 2>&1 | FileCheck %s --check-prefix=PARSE
+// PARSE: parse-error.mlir:4:22: error: use of undeclared SSA value name
+// PARSE-NOT: Traceback
+
+// An unknown pass lists ours.
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(no-such-pass)' 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// UNKNOWN: mema-opt: error: 'no-such-pass' does not refer to a registered pass or pass pipeline (mema passes: mema-analyze, mema-tile)
+
+// A bad option of our pass names the pass, the option and what it expects.
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{objective=speed})' 2>&1 | FileCheck %s --check-prefix=BADOPT
+// BADOPT: mema-opt: error: pass 'mema-tile' option 'objective=speed': expected one of cycles, accesses, energy
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{colour=red})' 2>&1 | FileCheck %s --check-prefix=NOOPT
+// NOOPT: mema-opt: error: pass 'mema-tile' has no option 'colour' (options: objective, schedule, target)
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{schedule=fixed:0x2})' 2>&1 | FileCheck %s --check-prefix=BADSCHED
+// BADSCHED: error: pass 'mema-tile': schedule 'fixed:0x2': expected analytic, exhaustive or fixed:MRxNR
+
+// A bad option of an upstream pass is MLIR's own message.
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(canonicalize{bogus=1})' 2>&1 | FileCheck %s --check-prefix=UPSTREAM
+// UPSTREAM: mema-opt: error: {{.*}}no such option bogus
+
+// Our passes run on the whole module.
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(func.func(mema-tile))' 2>&1 | FileCheck %s --check-prefix=NESTED
+// NESTED: mema-opt: error: 'mema-tile' is a mema pass and runs on the whole module
+
+// A malformed pipeline.
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(canonicalize' 2>&1 | FileCheck %s --check-prefix=SYNTAX
+// SYNTAX: mema-opt: error: pass pipeline, column {{[0-9]+}}: expected ')'
+
+// A missing input file, a bad flag, an unknown target.
+// RUN: not mema-opt %S/does-not-exist.mlir 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: mema-opt: error: cannot open input file '{{.*}}does-not-exist.mlir': no such file
+// RUN: not mema-opt %s --no-such-flag 2>&1 | FileCheck %s --check-prefix=FLAG
+// FLAG: mema-opt: error: unrecognized arguments: --no-such-flag
+// RUN: not mema-opt %s --mema-target=pdp-11 2>&1 | FileCheck %s --check-prefix=TARGET
+// TARGET: mema-opt: error: {{.*}}pdp-11
+
+// A failing pass: the output file is not written.
+// RUN: rm -f %t.out
+// RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{schedule=fixed:2x2})' -o %t.out 2>&1 | FileCheck %s --check-prefix=FAILED
+// RUN: not ls %t.out
+// FAILED: errors.mlir:[[# @LINE + 3]]:3: error: mema-tile: cannot apply fixed:2x2: element types f32 x f32 -> f32
+// FAILED-NOT: Traceback
+func.func @float_matmul(%a: memref<4x8xf32>, %b: memref<8x3xf32>, %c: memref<4x3xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x3xf32>) outs(%c : memref<4x3xf32>)
+  return
+}

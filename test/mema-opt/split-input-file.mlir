@@ -1,0 +1,26 @@
+// RUN: not mema-opt %s --split-input-file 2>&1 | FileCheck %s
+
+// Each chunk is parsed in a fresh context: @same may be defined in both. The good chunks are
+// printed with `// -----` between them; the bad one reports the line in THIS file.
+
+// CHECK: split-input-file.mlir:[[# @LINE + 12]]:18: error: use of undeclared SSA value name
+// CHECK: func.func @same
+// CHECK: // -----
+// CHECK: func.func @same
+
+func.func @same() {
+  return
+}
+
+// -----
+
+func.func @bad() {
+  %0 = arith.addi %undefined, %undefined : i32
+  return
+}
+
+// -----
+
+func.func @same() {
+  return
+}
