@@ -113,10 +113,7 @@ def compile_module(
         if emit_kind == "mlir":
             return CompileResult(str(module).encode(), decisions)
         try:
-            llvm_ir = emit.translate_to_llvm_ir(str(module))
-            if emit_kind == "llvm":
-                return CompileResult(llvm_ir.encode(), decisions)
-            output = emit.compile_llvm_ir(llvm_ir, target_description, "asm" if emit_kind == "asm" else "obj")
+            output = emit.emit_lowered(module, target_description, emit_kind)
         except emit.EmitError as err:
             raise CompileError(str(err), _reproducer(text, str(pipeline), emit_kind, target)) from None
         return CompileResult(output, decisions)

@@ -20,6 +20,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
+
+def pairs_layout(a: np.ndarray) -> np.ndarray:
+    """A [M, K] int8 as int16 in SMLAD pair order: per 4 k, (a0, a2, a1, a3); the K % 4 tail as is.
+
+    The DSP kernel splits each B word with SXTB16 into (b0, b2) and (b1, b3); A stored this way
+    gives the matching pairs with plain word loads and no SXTB16.
+    """
+    m, k = a.shape
+    out = a.astype(np.int16).copy()
+    full = (k // 4) * 4
+    if full:
+        groups = out[:, :full].reshape(m, k // 4, 4)
+        out[:, :full] = groups[:, :, [0, 2, 1, 3]].reshape(m, full)
+    return out
+
+
 GROUP_K = {("smlad", "i8"): 4, ("smlad", "i16"): 2, ("mla", "i8"): 1, ("mla", "i16"): 1}
 
 

@@ -27,6 +27,8 @@ class Diagnostic:
 def _file_line_col(location: Location) -> tuple[int, int] | None:
     """The first file:line:col inside any location kind (fused, named, call site)."""
     if location.is_a_file():
+        if location.start_line <= 0:  # the module's own location: no place in the file
+            return None
         return location.start_line, location.start_col
     if location.is_a_name():
         return _file_line_col(location.child_loc)

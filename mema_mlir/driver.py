@@ -77,19 +77,6 @@ def split_chunks(text: str, split: bool) -> list[tuple[str, int]]:
     return chunks
 
 
-def _is_llvm_dialect_only(module: Module) -> bool:
-    foreign: list[str] = []
-
-    def visit(op: Operation) -> WalkResult:
-        if not (op.name.startswith("llvm.") or op.name == "builtin.module"):
-            foreign.append(op.name)
-            return WalkResult.INTERRUPT
-        return WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    return not foreign
-
-
 def _header_signatures(module: Module) -> list[emit.FunctionSignature]:
     """Public functions with memref arguments, as C prototypes see them."""
     from mlir.ir import MemRefType
@@ -123,7 +110,7 @@ def _header_signatures(module: Module) -> list[emit.FunctionSignature]:
         operation.walk(visit)
         arguments = []
         for index, argument in enumerate(block.arguments):
-            if not MemRefType.isinstance(argument.type):
+            if not isinstance(argument.type, MemRefType):
                 raise DriverFailure(
                     f"--emit=header: function '{str(operation.attributes['sym_name']).strip(chr(34))}' "
                     f"argument {index} has type {argument.type}; only memref arguments map to C pointers"
@@ -331,15 +318,9 @@ class Driver:
             return emit.c_header(signatures).encode()
         if kind == "transform":
             return _transform_script(module, decisions).encode()
-        if not _is_llvm_dialect_only(module):
-            pm = PassManager("builtin.module")
-            pm.add(",".join(lowering_passes()))
-            try:
-                pm.run(module.operation)
-            except MLIRError as err:
-                first = err.error_diagnostics[0].message if err.error_diagnostics else str(err)
-                raise DriverFailure(f"--emit={kind}: the IR does not lower to the LLVM dialect: {first}") from None
-        llvm_ir = emit.translate_to_llvm_ir(str(module))
-        if kind == "llvm":
-            return llvm_ir.encode()
-        return emit.compile_llvm_ir(llvm_ir, target, "asm" if kind == "asm" else "obj")
+        try:
+            emit.lower_to_llvm_dialect(module)
+        except MLIRError as err:
+            first = err.error_diagnostics[0].message if err.error_diagnostics else str(err)
+            raise DriverFailure(f"--emit={kind}: the IR does not lower to the LLVM dialect: {first}") from None
+        return emit.emit_lowered(module, target, kind)

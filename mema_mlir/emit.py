@@ -10,6 +10,10 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mlir.ir import Module, Operation, WalkResult
+from mlir.passmanager import PassManager
+
+from mema_mlir.lowering.stages import lowering_passes
 from mema_mlir.model import Target
 from mema_mlir.tools import find_tool
 
@@ -38,6 +42,40 @@ def llc_arguments(target: Target, filetype: str) -> list[str]:
     if target.features:
         args.append(f"-mattr={target.features}")
     return args
+
+
+def lower_to_llvm_dialect(module: Module) -> None:
+    """Run the lowering stages on `module` in place, unless it is already all LLVM dialect.
+
+    Raises MLIRError (with diagnostics) if the IR does not lower.
+    """
+    if is_llvm_dialect_only(module):
+        return
+    pm = PassManager("builtin.module")
+    pm.add(",".join(lowering_passes()))
+    pm.run(module.operation)
+
+
+def is_llvm_dialect_only(module: Module) -> bool:
+    """True when nothing but LLVM-dialect ops remain (what mlir-translate accepts)."""
+    foreign: list[str] = []
+
+    def visit(op: Operation) -> WalkResult:
+        if not (op.name.startswith("llvm.") or op.name == "builtin.module"):
+            foreign.append(op.name)
+            return WalkResult.INTERRUPT
+        return WalkResult.ADVANCE
+
+    module.operation.walk(visit)
+    return not foreign
+
+
+def emit_lowered(module: Module, target: Target, kind: str) -> bytes:
+    """LLVM IR (`llvm`), assembly (`asm`) or an object (`obj`) from an LLVM-dialect module."""
+    llvm_ir = translate_to_llvm_ir(str(module))
+    if kind == "llvm":
+        return llvm_ir.encode()
+    return compile_llvm_ir(llvm_ir, target, "asm" if kind == "asm" else "obj")
 
 
 def translate_to_llvm_ir(llvm_dialect: str) -> str:

@@ -61,8 +61,8 @@ def _map_results(op: Operation) -> tuple[str, ...]:
 
 
 def _memref(value: Value, role: str) -> MemRefType:
-    if not MemRefType.isinstance(value.type):
-        if ShapedType.isinstance(value.type):
+    if not isinstance(value.type, MemRefType):
+        if isinstance(value.type, ShapedType):
             raise UnsupportedMatmul(
                 f"operand {role} is a tensor: mema-tile works on buffers; bufferize first "
                 "(one-shot-bufferize)"
@@ -79,7 +79,7 @@ def _memref(value: Value, role: str) -> MemRefType:
 
 
 def _int_width(mem: MemRefType) -> int | None:
-    if IntegerType.isinstance(mem.element_type):
+    if isinstance(mem.element_type, IntegerType):
         return IntegerType(mem.element_type).width
     return None
 
@@ -107,7 +107,7 @@ def _constant_global(value: Value) -> tuple[str, np.ndarray] | None:
         if "constant" not in cand.attributes or "initial_value" not in cand.attributes:
             return None
         init = cand.attributes["initial_value"]
-        if not DenseIntElementsAttr.isinstance(init):
+        if not isinstance(init, DenseIntElementsAttr):
             return None
         shape = MemRefType(value.type).shape
         dense = DenseIntElementsAttr(init)

@@ -15,7 +15,7 @@ import numpy as np
 from mema_mlir.passes.common import matmul_ops, run_guarded
 from mlir.ir import Context, Module, Operation, WalkResult
 
-from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
+from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams, pairs_layout
 from mema_mlir.planning import (
     Decision,
     ModelOptions,
@@ -27,30 +27,15 @@ from mema_mlir.planning import (
 from mema_mlir.registry import register_pass
 
 
-def pairs_layout(a: np.ndarray) -> np.ndarray:
-    """A [M, K] int8 as int16 in SMLAD pair order: per 4 k, (a0, a2, a1, a3); the K % 4 tail as is.
-
-    The DSP kernel splits each B word with SXTB16 into (b0, b2) and (b1, b3); A stored this way
-    gives the matching pairs with plain word loads and no SXTB16.
-    """
-    m, k = a.shape
-    out = a.astype(np.int16).copy()
-    full = (k // 4) * 4
-    if full:
-        groups = out[:, :full].reshape(m, k // 4, 4)
-        out[:, :full] = groups[:, :, [0, 2, 1, 3]].reshape(m, full)
-    return out
-
-
-def _dense_text(values: np.ndarray, elem: str) -> str:
+def _dense_text(values: np.ndarray) -> str:
     rows = ", ".join("[" + ", ".join(str(int(v)) for v in row) + "]" for row in values)
-    return f"dense<[{rows}]> : tensor<{values.shape[0]}x{values.shape[1]}x{elem}>"
+    return f"dense<[{rows}]>"
 
 
 def _global_text(symbol: str, values: np.ndarray, elem: str) -> str:
     shape = f"{values.shape[0]}x{values.shape[1]}x{elem}"
     return (f'memref.global "private" constant @{symbol} : memref<{shape}> = '
-            f"{_dense_text(values, elem)} {{alignment = 4 : i64}}")
+            f"{_dense_text(values)} {{alignment = 4 : i64}}")
 
 
 def _module_of(op: Operation) -> Operation:

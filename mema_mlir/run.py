@@ -1,0 +1,242 @@
+"""mema-run: compile a .mlir file, run every function on the emulated Cortex-M4, check it.
+
+Each public function runs on seeded random inputs (extreme values planted). A function that is one
+matmul over its arguments is checked against numpy's C + A.B bit for bit; any other function is
+checked against the same file compiled by upstream MLIR alone (linalg lowered to plain loops) and
+run on the same inputs. The data accesses the model predicted for the function's matmuls must
+equal the accesses the emulator counted (stack traffic is reported apart): a mismatch is a bug in
+the model or the generator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from mlir.ir import Context, MemRefType, Module
+
+from mema_mlir import api, emit, model
+from mema_mlir.emulator import Buffer, RunResult, run_function
+from mema_mlir.lowering.stages import lowering_passes
+
+REFERENCE_PIPELINE = "builtin.module(func.func(convert-linalg-to-loops)," + ",".join(lowering_passes()) + ")"
+_DTYPES = {"i8": np.int8, "i16": np.int16, "i32": np.int32}
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One memref argument of a public function."""
+
+    shape: tuple[int, ...]
+    element: str
+
+
+@dataclass
+class FunctionCheck:
+    """Predicted against measured for one function, and whether its outputs were right."""
+
+    function: str
+    matmuls: list[str]
+    predicted: dict[str, float]
+    measured: dict[str, float]
+    stack: dict[str, int]
+    bit_exact: bool
+    numpy_checked: bool
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def public_functions(module: Module) -> dict[str, list[Argument]]:
+    """name -> memref arguments of every public func.func with a body."""
+    found: dict[str, list[Argument]] = {}
+    for op in module.body.operations:
+        operation = op.operation
+        if operation.name != "func.func" or "sym_visibility" in operation.attributes:
+            continue
+        if not operation.regions[0].blocks:
+            continue
+        arguments = []
+        for argument in operation.regions[0].blocks[0].arguments:
+            if not isinstance(argument.type, MemRefType):
+                raise ValueError(f"mema-run: argument of type {argument.type} is not a memref")
+            memref = MemRefType(argument.type)
+            arguments.append(Argument(tuple(memref.shape), str(memref.element_type)))
+        found[str(operation.attributes["sym_name"]).strip('"')] = arguments
+    return found
+
+
+def random_inputs(arguments: Sequence[Argument], rng: np.random.Generator) -> list[np.ndarray]:
+    """Seeded random data per argument, each with its type's extremes planted."""
+    arrays = []
+    for argument in arguments:
+        if argument.element not in _DTYPES:
+            raise ValueError(f"mema-run: element type {argument.element} is not supported")
+        dtype = _DTYPES[argument.element]
+        info = np.iinfo(dtype)
+        data = rng.integers(info.min, int(info.max) + 1, argument.shape, dtype=np.int64).astype(dtype)
+        if data.size >= 2:
+            data.flat[0], data.flat[-1] = info.min, info.max
+        arrays.append(data)
+    return arrays
+
+
+def reference_object(text: str, target: model.Target) -> bytes:
+    """The same functions through upstream MLIR alone: linalg to loops, then the lowering."""
+    from mlir.passmanager import PassManager
+
+    with Context():
+        module = Module.parse(text)
+        pm = PassManager.parse(REFERENCE_PIPELINE)
+        pm.run(module.operation)
+        return emit.emit_lowered(module, target, "obj")
+
+
+@dataclass(frozen=True)
+class SingleMatmul:
+    """A function that is exactly one matmul: where each operand comes from."""
+
+    sources: tuple[int | np.ndarray, ...]  # per operand A, B, C: an argument index or constant values
+    b_transposed: bool
+
+
+def single_matmuls(module: Module) -> dict[str, SingleMatmul]:
+    """Functions whose body is one supported linalg.matmul (plus get_global and return)."""
+    from mlir.ir import BlockArgument
+
+    from mema_mlir.matmul import UnsupportedMatmul, read_matmul
+
+    found: dict[str, SingleMatmul] = {}
+    for op in module.body.operations:
+        operation = op.operation
+        if operation.name != "func.func" or not operation.regions[0].blocks:
+            continue
+        body = [o.operation for o in operation.regions[0].blocks[0].operations]
+        matmuls = [o for o in body if o.name == "linalg.matmul"]
+        others = [o for o in body if o.name not in ("linalg.matmul", "memref.get_global", "func.return")]
+        if len(matmuls) != 1 or others:
+            continue
+        try:
+            operands = read_matmul(matmuls[0])
+        except UnsupportedMatmul:
+            continue
+        sources: list[int | np.ndarray] = []
+        for value, constant in ((operands.a, operands.a_constant), (operands.b, operands.b_constant),
+                                (operands.c, None)):
+            if constant is not None:
+                sources.append(constant)
+            elif isinstance(value, BlockArgument):
+                sources.append(value.arg_number)
+            else:
+                break
+        else:
+            found[str(operation.attributes["sym_name"]).strip('"')] = SingleMatmul(
+                tuple(sources), operands.b_transposed)
+    return found
+
+
+def numpy_reference(single: SingleMatmul, inputs: Sequence[np.ndarray]) -> tuple[int, np.ndarray]:
+    """(index of C's argument, C + A.B with int32 wrap-around) for a single-matmul function."""
+    a, b, c = (inputs[s] if isinstance(s, int) else s for s in single.sources)
+    b_kn = b.T if single.b_transposed else b
+    exact = c.astype(np.int64) + a.astype(np.int64) @ b_kn.astype(np.int64)
+    c_index = single.sources[2]
+    assert isinstance(c_index, int)
+    return c_index, ((exact + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+def _measured(result: RunResult) -> dict[str, float]:
+    regions = result.traffic.regions
+    data = [counts for name, counts in regions.items() if name != "stack"]
+    return {
+        "loads": sum(c.reads for c in data),
+        "stores": sum(c.writes for c in data),
+        "load_bytes": sum(c.read_bytes for c in data),
+        "store_bytes": sum(c.write_bytes for c in data),
+        "instructions": result.instructions,
+        "cycles": result.cycles,
+    }
+
+
+def check_file(text: str, *, target: str = "cortex-m4", objective: str = "cycles",
+               schedule: str = "analytic", seed: int = 0) -> list[FunctionCheck]:
+    """Compile `text` both ways, run every public function, compare; one FunctionCheck each."""
+    target_description = model.load_target(target)
+    compiled = api.compile_module(text, emit_kind="obj", target=target, objective=objective, schedule=schedule)
+    reference: bytes | None = None  # compiled on first need: numpy covers plain matmuls
+    with Context():
+        original = Module.parse(text)
+        functions = public_functions(original)
+        singles = single_matmuls(original)
+    rng = np.random.default_rng(seed)
+    checks = []
+    for name, arguments in functions.items():
+        decisions = [d for d in compiled.decisions if d.function == name]
+        inputs = random_inputs(arguments, rng)
+        buffers = [Buffer(f"arg{i}", data.copy(), "sram") for i, data in enumerate(inputs)]
+        ours = run_function(compiled.output, name, buffers)
+        problems = []
+        expected = None
+        if name in singles:
+            c_index, expected = numpy_reference(singles[name], inputs)
+            bit_exact = np.array_equal(ours.outputs[buffers[c_index].name], expected)
+            if not bit_exact:
+                problems.append("output differs from numpy")
+        else:
+            if reference is None:
+                reference = reference_object(text, target_description)
+            theirs = run_function(reference, name, [Buffer(b.name, b.data.copy(), "sram") for b in buffers])
+            bit_exact = all(np.array_equal(ours.outputs[b.name], theirs.outputs[b.name]) for b in buffers)
+            if not bit_exact:
+                problems.append("outputs differ from the upstream lowering")
+        predicted = {key: sum(d.predicted.get(key, 0) for d in decisions if not d.skipped)
+                     for key in ("loads", "stores", "load_bytes", "store_bytes", "instructions", "cycles")}
+        measured = _measured(ours)
+        tiled = decisions and all(not d.skipped for d in decisions)
+        if tiled:
+            for key in ("loads", "stores", "load_bytes", "store_bytes"):
+                if predicted[key] != measured[key]:
+                    problems.append(f"{key}: predicted {predicted[key]}, measured {measured[key]}")
+        stack = ours.traffic.regions.get("stack")
+        checks.append(FunctionCheck(
+            function=name,
+            matmuls=[f"{d.m}x{d.n}x{d.k}" if not d.skipped else "skipped" for d in decisions],
+            predicted=predicted, measured=measured,
+            stack={"reads": stack.reads if stack else 0, "writes": stack.writes if stack else 0},
+            bit_exact=bit_exact,
+            numpy_checked=expected is not None, problems=problems,
+        ))
+    return checks
+
+
+def format_table(checks: Sequence[FunctionCheck]) -> str:
+    """One row per function: predicted/measured loads, stores, bytes, instructions, est. cycles."""
+    header = (f"{'function':<24} {'MxNxK':<14} {'loads p/m':>17} {'stores p/m':>15} {'bytes p/m':>19} "
+              f"{'instr p/m':>19} {'est. cycles p/m':>19} {'stack r/w':>10}  result")
+    rows = [header, "-" * len(header)]
+    for check in checks:
+        p, m = check.predicted, check.measured
+        rows.append(
+            f"{check.function:<24} {','.join(check.matmuls) or '-':<14} "
+            f"{p['loads']:>8}/{m['loads']:<8} {p['stores']:>7}/{m['stores']:<7} "
+            f"{p['load_bytes'] + p['store_bytes']:>9}/{m['load_bytes'] + m['store_bytes']:<9} "
+            f"{p['instructions']:>9}/{m['instructions']:<9} {p['cycles']:>9}/{m['cycles']:<9} "
+            f"{check.stack['reads']:>4}/{check.stack['writes']:<5}  "
+            + ("ok" + (" (numpy)" if check.numpy_checked else "") if check.ok else "FAIL: " + "; ".join(check.problems))
+        )
+    return "\n".join(rows)
+
+
+def to_json(checks: Sequence[FunctionCheck]) -> str:
+    """Machine-readable form of the checks."""
+    payload: list[dict[str, Any]] = []
+    for check in checks:
+        entry = asdict(check)
+        entry["ok"] = check.ok
+        payload.append(entry)
+    return json.dumps({"functions": payload}, indent=2) + "\n"
