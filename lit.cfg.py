@@ -17,9 +17,13 @@ config.name = "mema-mlir"
 config.test_format = lit.formats.ShTest(execute_external=False)
 # .mlir: FileCheck tests of mema-opt. .py: Python API tests in the upstream idiom.
 config.suffixes = [".mlir", ".py"]
-# pytest's files live in test/unit; lit ignores them.
-config.excludes = ["unit", "Inputs", "lit.cfg.py", "conftest.py", "__pycache__"]
-config.test_source_root = os.path.join(os.path.dirname(__file__), "test")
+# The suite's root is the repository, so `lit test` (or `lit test/Passes`) selects by path; only
+# test/ holds tests. pytest's files live in test/unit and inputs of other tests in Inputs/: ignored.
+config.excludes = [
+    "unit", "Inputs", "lit.cfg.py", "conftest.py", "__pycache__",
+    "mema_mlir", "passes", "docs", "examples", "benchmarks", "build", ".venv", ".ci", ".git",
+]
+config.test_source_root = os.path.dirname(__file__)
 # Outputs (%t) go to a scratch tree outside the source, ignored by git.
 config.test_exec_root = os.path.join(os.path.dirname(__file__), "build", "lit")
 

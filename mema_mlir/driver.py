@@ -54,6 +54,14 @@ class DriverFailure(Exception):
     """A problem that is not about a location in the IR (bad flag, missing file)."""
 
 
+class LocatedFailure(Exception):
+    """A problem with one op of the input, already rendered as a located diagnostic."""
+
+    def __init__(self, diagnostic: diagnostics.Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
 @dataclass
 class ChunkResult:
     ok: bool
@@ -111,10 +119,12 @@ def _header_signatures(module: Module) -> list[emit.FunctionSignature]:
         arguments = []
         for index, argument in enumerate(block.arguments):
             if not isinstance(argument.type, MemRefType):
-                raise DriverFailure(
+                raise LocatedFailure(diagnostics.at_location(
+                    "error",
                     f"--emit=header: function '{str(operation.attributes['sym_name']).strip(chr(34))}' "
-                    f"argument {index} has type {argument.type}; only memref arguments map to C pointers"
-                )
+                    f"argument {index} has type {argument.type}; only memref arguments map to C pointers",
+                    operation.location,
+                ))
             element = str(MemRefType(argument.type).element_type)
             arguments.append((emit.c_type(element), index in written))
         name = str(operation.attributes["sym_name"]).strip('"')
@@ -125,9 +135,7 @@ def _header_signatures(module: Module) -> list[emit.FunctionSignature]:
 def _transform_script(module: Module, decisions: Sequence[Decision]) -> str:
     """The payload annotated with `mema.id`, plus a transform named sequence that tiles each
     matmul with MEMA's (mr, nr): `mlir-opt --transform-interpreter` applies it without Python."""
-    from mlir.ir import Attribute, IntegerAttr, IntegerType, UnitAttr
-
-    del UnitAttr
+    from mlir.ir import Attribute, IntegerAttr, IntegerType
     tiles: list[str] = []
     ops = []
 
@@ -141,12 +149,13 @@ def _transform_script(module: Module, decisions: Sequence[Decision]) -> str:
     for index, (op, decision) in enumerate(zip(ops, decided, strict=False)):
         op.attributes["mema.id"] = IntegerAttr.get(IntegerType.get_signless(64), index)
         handle = f"%mm{index}"
+        interchange = "[0, 1, 2]" if decision.schedule["loop_order"] == "ij" else "[1, 0, 2]"
         tiles.append(
             f'    {handle} = transform.structured.match ops{{["linalg.matmul"]}} '
             f"attributes{{mema.id = {index} : i64}} in %root : (!transform.any_op) -> !transform.any_op\n"
             f"    %tiled{index}, %loops{index}:2 = transform.structured.tile_using_for {handle} "
             f"tile_sizes [{decision.schedule['mr']}, {decision.schedule['nr']}, 0] "
-            f"interchange = [0, 1, 2] : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)"
+            f"interchange = {interchange} : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)"
         )
     module.operation.attributes["transform.with_named_sequence"] = Attribute.parse("unit")
     sequence = (
@@ -279,8 +288,11 @@ class Driver:
             if config.emit == "header":
                 try:
                     signatures = _header_signatures(module)
-                except (DriverFailure, ValueError) as err:
-                    result.diagnostics.append(diagnostics.Diagnostic("error", str(err)))
+                except LocatedFailure as err:
+                    result.diagnostics.append(err.diagnostic)
+                    return result
+                except ValueError as err:
+                    result.diagnostics.append(diagnostics.Diagnostic("error", f"--emit=header: {err}"))
                     return result
             ours: list[Any] = []
             if pipeline is not None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlir.ir import Context
 from mlir.passmanager import PassManager
 
 from mema_mlir import registry
@@ -139,6 +140,8 @@ class Pipeline:
             if element.children is not None:
                 _check_not_nested(element.children, element.name)
         pipeline.mema_passes()  # build once now, so bad options fail before any IR is read
+        with Context():
+            pipeline.install(PassManager("builtin.module"))  # and unknown upstream passes too
         return pipeline
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from mlir.ir import Operation
 
@@ -35,7 +35,7 @@ class ModelOptions:
     """The options every mema pass shares: which target, what to minimise, how to search."""
 
     target: str = "cortex-m4"
-    objective: str = "cycles"
+    objective: Literal["cycles", "accesses", "energy"] = "cycles"
     schedule: str = "analytic"
 
     def __post_init__(self) -> None:

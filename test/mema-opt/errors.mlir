@@ -2,7 +2,7 @@
 
 // A parse error points at the offending line of this file.
 // RUN: not mema-opt %S/Inputs/parse-error.mlir 2>&1 | FileCheck %s --check-prefix=PARSE
-// PARSE: parse-error.mlir:4:22: error: use of undeclared SSA value name
+// PARSE: parse-error.mlir:4:19: error: use of undeclared SSA value name
 // PARSE-NOT: Traceback
 
 // An unknown pass lists ours.

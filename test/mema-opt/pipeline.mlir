@@ -12,10 +12,10 @@
 // PRINT: // -----// IR Dump After MemaAnalyze (mema-analyze)
 
 // LIST: mema-analyze
-// LIST: objective: cycles|accesses|energy = cycles
-// LIST: mema-tile
-// LIST: schedule: str = analytic
-// LIST: target: str = cortex-m4
+// LIST: mema-tile - Tile linalg.matmul with MEMA's analytical register tile
+// LIST-NEXT: target: str = cortex-m4
+// LIST-NEXT: objective: cycles|accesses|energy = cycles
+// LIST-NEXT: schedule: str = analytic
 
 // VERSION: mema-opt 0.1.0
 func.func @mm(%a: memref<4x8xi8>, %b: memref<8x3xi8>, %c: memref<4x3xi32>) {

@@ -3,7 +3,7 @@
 // Each chunk is parsed in a fresh context: @same may be defined in both. The good chunks are
 // printed with `// -----` between them; the bad one reports the line in THIS file.
 
-// CHECK: split-input-file.mlir:[[# @LINE + 12]]:18: error: use of undeclared SSA value name
+// CHECK: split-input-file.mlir:[[# @LINE + 12]]:19: error: use of undeclared SSA value name
 // CHECK: func.func @same
 // CHECK: // -----
 // CHECK: func.func @same
