@@ -1,0 +1,145 @@
+"""The analytic choice: continuous optimum, then the few integer tiles that can beat it.
+
+For one kernel family the cost is F(p, q) = c1 + cA*M*q + cB*N*p + cT*p*q + cO*outer with
+p = ceil(M/mr), q = ceil(N/nr) and all coefficients >= 0 (costs.py). Relaxed (p = M/mr,
+q = N/nr) on a budget of T = mr*nr accumulators it is smallest at mr = sqrt(T*cB/cA),
+nr = sqrt(T*cA/cB), clamped by M, N and the registers. The integer answer is settled exactly:
+
+* F only depends on (p, q) and grows with both, and loads + stores grow strictly with both; so
+  the best schedule's (p, q) is Pareto-minimal among legal tiles, and such a (p, q) is reached
+  by a corner of the legal "staircase" (a tile that cannot grow in mr or nr and stay legal).
+* For one (p, q), the tile with the fewest registers is the balanced one,
+  (ceil(M/p), ceil(N/q)): the one the shared tie-break prefers.
+* ku only changes the per-tile loop overhead, and the loop order only which of p, q counts
+  outer-loop iterations: both are settled in closed form.
+
+So the candidates are the balanced staircase corners (at most about 2*sqrt(registers) per
+family), visited from the one of lowest relaxed cost (the continuous optimum's neighbour) on;
+a corner whose relaxed cost (a lower bound of its exact cost) exceeds the best exact cost found
+cannot win and is not evaluated. docs/model.md has the full argument.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from mema_mlir.model.costs import (
+    COLS,
+    OUTER,
+    ROWS,
+    Rates,
+    k_loops,
+    monomials,
+    objective_value,
+    rates,
+)
+from mema_mlir.model.problem import Problem
+from mema_mlir.model.ranking import RankKey, key_at
+from mema_mlir.model.schedule import FAMILY_RANK, SEARCHED_UNROLLS, Schedule, families, tile_fits
+from mema_mlir.model.target import Target
+
+Family = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Continuous:
+    """The relaxed optimum of one family for an accumulator budget (reported, not emitted)."""
+
+    family: Family
+    budget: int  # T = mr * nr accumulators
+    mr: float
+    nr: float
+
+
+def best_ku(problem: Problem, family: Family) -> int:
+    """The unroll with the cheapest per-tile loop overhead (ties: the larger ku); the only
+    thing ku changes is that per-tile term, so this holds for every tile and objective."""
+    return min(SEARCHED_UNROLLS, key=lambda ku: (k_loops(problem, family[0], ku).cycles, -ku))
+
+
+def best_order(problem: Problem, r: Rates, mr: int, nr: int) -> str:
+    """Put the dimension with fewer blocks outside (ties and free outer loops: "ij")."""
+    p = -(-problem.m // mr)
+    q = -(-problem.n // nr)
+    return "ji" if r.cycles[OUTER] > 0 and q < p else "ij"
+
+
+def balanced(problem: Problem, mr: int, nr: int) -> tuple[int, int]:
+    """The smallest tile with the same block counts: ceil(M / ceil(M / mr)), likewise nr."""
+    return -(-problem.m // -(-problem.m // mr)), -(-problem.n // -(-problem.n // nr))
+
+
+def staircase(problem: Problem, target: Target, family: Family) -> list[tuple[int, int]]:
+    """The Pareto corners of the legal tiles: for each width, the tallest legal tile."""
+    widest: list[tuple[int, int]] = []
+    nr = min(problem.n, target.registers)
+    for mr in range(1, min(problem.m, target.registers) + 1):
+        while nr >= 1 and not tile_fits(problem, target, family, mr, nr):
+            nr -= 1
+        if nr == 0:
+            break
+        widest.append((mr, nr))
+    return [(mr, nr) for i, (mr, nr) in enumerate(widest)
+            if i + 1 == len(widest) or widest[i + 1][1] < nr]
+
+
+def objective_coefficients(problem: Problem, target: Target, objective: str, r: Rates) -> list[float]:
+    """The objective's coefficient on each monomial (it is linear in them)."""
+    unit = [tuple(1 if j == i else 0 for j in range(6)) for i in range(6)]
+    return [objective_value(objective, problem, target, r, x) for x in unit]
+
+
+def continuous_optimum(problem: Problem, target: Target, objective: str, family: Family,
+                       ku: int, budget: int) -> Continuous:
+    """mr = sqrt(T*cB/cA), nr = sqrt(T*cA/cB), clamped so that mr <= M and nr <= N."""
+    c = objective_coefficients(problem, target, objective, rates(problem, *family, ku))
+    c_a, c_b = c[ROWS], c[COLS] + c[OUTER] / problem.n
+    if c_a == 0 and c_b == 0:
+        mr = math.sqrt(budget)
+    elif c_a == 0:
+        mr = float(budget)
+    else:
+        mr = math.sqrt(budget * c_b / c_a)
+    mr = min(max(mr, budget / problem.n, 1.0), float(problem.m), float(budget))
+    return Continuous(family, budget, mr, budget / mr)
+
+
+@dataclass(frozen=True)
+class AnalyticResult:
+    schedule: Schedule
+    key: RankKey
+    evaluated: int
+    continuous: Continuous
+
+
+def analytic_choice(problem: Problem, target: Target, objective: str) -> AnalyticResult | None:
+    """The best schedule, found from the relaxed optimum and the staircase corners only."""
+    candidates: list[tuple[float, int, int, int, Schedule, Rates]] = []
+    for family in families(problem, target):
+        ku = best_ku(problem, family)
+        r = rates(problem, *family, ku)
+        for corner in staircase(problem, target, family):
+            mr, nr = balanced(problem, *corner)
+            order = best_order(problem, r, mr, nr)
+            schedule = Schedule(mr, nr, ku, *family, order, "output", problem.k)
+            relaxed = monomials(problem, mr, nr, order, exact=False)
+            bound = objective_value(objective, problem, target, r, relaxed)
+            candidates.append((bound, FAMILY_RANK[family], -mr, -nr, schedule, r))
+    candidates.sort(key=lambda c: c[:4])
+    best: tuple[RankKey, Schedule] | None = None
+    evaluated = 0
+    for bound, _, _, _, schedule, r in candidates:
+        if best is not None and bound > best[0][0] + 1e-9 * max(1.0, abs(best[0][0])):
+            break  # sorted by bound: no remaining corner can reach the best exact cost
+        key = key_at(problem, target, objective, r, monomials(problem, schedule.mr, schedule.nr,
+                                                              schedule.loop_order), schedule)
+        evaluated += 1
+        if best is None or key < best[0]:
+            best = (key, schedule)
+    if best is None:
+        return None
+    key, schedule = best
+    continuous = continuous_optimum(problem, target, objective, schedule.family, schedule.ku,
+                                    schedule.mr * schedule.nr)
+    return AnalyticResult(schedule, key, evaluated, continuous)

@@ -1,0 +1,150 @@
+"""Choose a schedule: analytically (the default), by exhaustive search (the oracle), or fixed.
+
+All three rank schedules with the same key (ranking.py), so the analytic choice and the oracle's
+agree exactly whenever the analytic candidates contain the oracle's winner, which
+docs/model.md argues and the property tests check.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from mema_mlir.model.analytic import Continuous, analytic_choice
+from mema_mlir.model.bounds import LowerBound, lower_bound
+from mema_mlir.model.costs import Cost, predict, rates
+from mema_mlir.model.errors import ProblemError, ScheduleError
+from mema_mlir.model.problem import Problem
+from mema_mlir.model.ranking import OBJECTIVES, RankKey, rank_key
+from mema_mlir.model.registers import registers_needed
+from mema_mlir.model.schedule import (
+    LOOP_ORDERS,
+    SEARCHED_UNROLLS,
+    Schedule,
+    families,
+    legality_problems,
+    schedule_space,
+    tile_fits,
+)
+from mema_mlir.model.target import Target
+
+Search = str | tuple[str, int, int]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A chosen schedule, its predicted cost and how it was found."""
+
+    schedule: Schedule
+    cost: Cost
+    lower_bound: LowerBound
+    search: str  # "analytic" | "exhaustive" | "fixed"
+    search_seconds: float
+    candidates_evaluated: int  # schedules whose exact cost was computed
+    objective: str = "cycles"
+    continuous: Continuous | None = None  # analytic only: the relaxed optimum of the chosen family
+
+
+def objective_of(cost: Cost, objective: str) -> float:
+    """The number an objective minimises, read from a predicted cost."""
+    if objective == "cycles":
+        return cost.cycles
+    if objective == "accesses":
+        return cost.access_cost
+    if objective == "energy":
+        return cost.energy_nj
+    raise ValueError(f"objective '{objective}': expected one of {', '.join(OBJECTIVES)}")
+
+
+def check_problem(problem: Problem, target: Target) -> None:
+    """The operands must live in memories the target has; outputs in a writable one."""
+    for role in ("a_memory", "b_memory", "c_memory"):
+        where = getattr(problem, role)
+        if where not in target.memories:
+            raise ProblemError(f"{role} '{where}' is not a memory of target '{target.name}' "
+                               f"(it has {', '.join(target.memories)})")
+    if not target.memories[problem.c_memory].writable:
+        raise ProblemError(f"c_memory '{problem.c_memory}' is not writable on '{target.name}'")
+
+
+def exhaustive_choice(problem: Problem, target: Target, objective: str) -> tuple[Schedule, RankKey, int]:
+    """The oracle: rank every schedule of schedule_space."""
+    best: tuple[RankKey, Schedule] | None = None
+    evaluated = 0
+    for schedule in schedule_space(problem, target):
+        r = rates(problem, schedule.kernel, schedule.a_form, schedule.b_form, schedule.ku)
+        key = rank_key(problem, target, objective, r, schedule)
+        evaluated += 1
+        if best is None or key < best[0]:
+            best = (key, schedule)
+    if best is None:
+        raise _no_schedule(problem, target)
+    return best[1], best[0], evaluated
+
+
+def fixed_choice(problem: Problem, target: Target, objective: str, mr: int,
+                 nr: int) -> tuple[Schedule, RankKey, int]:
+    """The best forms, ku and loop order for a forced mr x nr tile."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (mr, nr)):
+        raise ScheduleError(f"fixed tile {mr!r}x{nr!r}: sizes must be positive integers")
+    best: tuple[RankKey, Schedule] | None = None
+    evaluated = 0
+    reasons: list[str] = []
+    for family in families(problem, target):
+        if not tile_fits(problem, target, family, mr, nr):
+            probe = Schedule(mr, nr, 1, *family, "ij", "output", problem.k)
+            reasons.append(f"{family[0]} A {family[1]}/B {family[2]}: "
+                           + "; ".join(legality_problems(problem, target, probe)))
+            continue
+        for ku in SEARCHED_UNROLLS:
+            for order in LOOP_ORDERS:
+                schedule = Schedule(mr, nr, ku, *family, order, "output", problem.k)
+                key = rank_key(problem, target, objective, rates(problem, *family, ku), schedule)
+                evaluated += 1
+                if best is None or key < best[0]:
+                    best = (key, schedule)
+    if best is None:
+        raise ScheduleError(f"fixed tile {mr}x{nr} cannot run for {problem.m}x{problem.n}x{problem.k} "
+                            f"{problem.elem} on '{target.name}': " + " | ".join(reasons))
+    return best[1], best[0], evaluated
+
+
+def _no_schedule(problem: Problem, target: Target) -> ScheduleError:
+    smallest = min(registers_needed(*family, 1, 1) for family in families(problem, target))
+    return ScheduleError(f"no legal schedule on '{target.name}': the smallest tile needs "
+                         f"{smallest} registers, the target has {target.registers}")
+
+
+def _parse_search(search: Search) -> tuple[str, int, int]:
+    if search in ("analytic", "exhaustive"):
+        return str(search), 0, 0
+    if isinstance(search, tuple) and len(search) == 3 and search[0] == "fixed":
+        return "fixed", search[1], search[2]
+    raise ValueError(f"search {search!r}: expected 'analytic', 'exhaustive' or ('fixed', mr, nr)")
+
+
+def choose(problem: Problem, target: Target, objective: str = "cycles",
+           search: Search = "analytic") -> Choice:
+    """Pick the schedule minimising `objective` ("cycles" | "accesses" | "energy").
+
+    search: "analytic" (closed form plus a few exact evaluations), "exhaustive" (every schedule
+    of schedule_space) or ("fixed", mr, nr) (best forms for that tile; ScheduleError if illegal).
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective '{objective}': expected one of {', '.join(OBJECTIVES)}")
+    how, mr, nr = _parse_search(search)
+    check_problem(problem, target)
+    started = time.perf_counter()
+    continuous = None
+    if how == "fixed":
+        schedule, _, evaluated = fixed_choice(problem, target, objective, mr, nr)
+    elif how == "exhaustive":
+        schedule, _, evaluated = exhaustive_choice(problem, target, objective)
+    else:
+        result = analytic_choice(problem, target, objective)
+        if result is None:
+            raise _no_schedule(problem, target)
+        schedule, evaluated, continuous = result.schedule, result.evaluated, result.continuous
+    elapsed = time.perf_counter() - started
+    return Choice(schedule, predict(problem, schedule, target), lower_bound(problem, target), how,
+                  elapsed, evaluated, objective, continuous)

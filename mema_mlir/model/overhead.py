@@ -1,0 +1,81 @@
+"""Loop control, address arithmetic and call overhead: the estimated part of the count.
+
+Everything else the model counts is exact. These constants describe the code the generator
+emits after llc -O3 and are calibrated against the emitted code (emulator traces); they live
+here, in one frozen value, so calibration edits one place and tests can pass a variant.
+
+The instruction order assumed for timing (it decides which loads/stores pipeline):
+
+    call:  PUSH, call_alu, [outer block: outer_alu, [tile]..., outer branch]..., POP {.., pc}
+    tile:  tile_alu, C loads, k loops, C stores, tile branch
+    k loop (unless straight-line): setup_alu, then per trip: ku groups, k_iteration_alu, BNE
+    group: its loads back to back, then its SXTB16/PKHBT, then its SMLAD/MLA
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Overhead:
+    """Instructions that are not data instructions, by where they execute."""
+
+    # Per k-loop iteration: SUBS on the counter plus an ADD per moving operand pointer, and the
+    # BNE back-edge (taken on every iteration but the last).
+    k_iteration_alu: int = 3
+    # Per k loop entered: setting its counter.
+    k_loop_setup_alu: int = 1
+    # A k loop of at most this many trips is straight-line code (no counter, no branch; its
+    # pointer steps fold into the offsets). 1 = only single-trip loops vanish.
+    k_loop_straight_line_trips: int = 1
+    # Per register tile: the A, B, C tile pointers and C's re-address after the k loop.
+    tile_alu: int = 4
+    # Per register tile: the back-edge of the loop over tiles (taken).
+    tile_branches_taken: int = 1
+    # Per iteration of the outer block loop (rows for "ij", columns for "ji").
+    outer_alu: int = 2
+    outer_branches_taken: int = 1
+    # Per call: argument moves, and PUSH {r4-r11, lr} / POP {r4-r11, pc}.
+    call_alu: int = 4
+    call_saved_registers: int = 9
+    # Whether the loads of one k-group issue back to back (each after the first costs 1 cycle)
+    # or one at a time between the MACs (each costs 2). llc -regalloc=pbqp interleaves them.
+    k_loads_back_to_back: bool = False
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"overhead {name} must be a non-negative integer, got {value!r}")
+        if self.tile_alu < 1:
+            # Something must set up a tile's pointers; the burst count relies on it.
+            raise ValueError("overhead tile_alu must be at least 1")
+
+
+# The constants the model uses. Calibrated against the emitted code (to be refined from the
+# emulator's traces: see docs/model.md, "What is estimated").
+OVERHEAD = Overhead()
+
+
+def k_loop_trips(groups: int, remainder: int, ku: int) -> tuple[int, int, int]:
+    """Trip counts of a tile's k loops: main (ku groups per trip), leftover groups, remainder k."""
+    return groups // ku, groups % ku, remainder
+
+
+def k_loop_overhead(trips: tuple[int, ...], overhead: Overhead) -> tuple[int, int, int]:
+    """(alu, branches taken, branches not taken) of one tile's k loops."""
+    alu = taken = not_taken = 0
+    for count in trips:
+        if count <= overhead.k_loop_straight_line_trips:
+            continue
+        alu += overhead.k_loop_setup_alu + count * overhead.k_iteration_alu
+        taken += count - 1
+        not_taken += 1
+    return alu, taken, not_taken
+
+
+def first_loads_follow_c_loads(trips: tuple[int, ...], overhead: Overhead) -> bool:
+    """True when the first k-group's loads come straight after the C loads (the first k loop
+    run is straight-line code, so no counter set-up sits between): the two bursts are one."""
+    first = next((count for count in trips if count > 0), 0)
+    return 0 < first <= overhead.k_loop_straight_line_trips

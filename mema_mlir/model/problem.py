@@ -1,0 +1,58 @@
+"""One matmul as the model sees it: sizes, element type, layouts, constness, placement.
+
+C[M,N] (int32, row-major) += A[M,K] . B[K,N]. A (weights) is row-major, so K-contiguous; B is
+K-contiguous when given transposed ([N,K]) and otherwise strided along K. A constant B is
+re-laid out K-contiguous at compile time, so it is never strided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mema_mlir.model.errors import ProblemError
+
+ELEMENT_BYTES = {"i8": 1, "i16": 2}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The sizes and layout facts every cost formula reads."""
+
+    m: int
+    n: int
+    k: int
+    elem: str = "i8"  # "i8" | "i16" (both operands); accumulation is always int32
+    b_k_contiguous: bool = True
+    a_constant: bool = True  # known at compile time: may be pre-expanded to int16 pairs
+    b_constant: bool = False
+    a_memory: str = "flash"
+    b_memory: str = "sram"
+    c_memory: str = "sram"
+
+    def __post_init__(self) -> None:
+        for name in ("m", "n", "k"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ProblemError(f"{name} must be a positive integer, got {value!r}")
+        if self.elem not in ELEMENT_BYTES:
+            raise ProblemError(f"elem must be one of {', '.join(ELEMENT_BYTES)}, got {self.elem!r}")
+        for name in ("b_k_contiguous", "a_constant", "b_constant"):
+            if not isinstance(getattr(self, name), bool):
+                raise ProblemError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        for name in ("a_memory", "b_memory", "c_memory"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ProblemError(f"{name} must name a memory, got {value!r}")
+
+    @property
+    def elem_bytes(self) -> int:
+        return ELEMENT_BYTES[self.elem]
+
+    @property
+    def b_contiguous(self) -> bool:
+        """B as the kernel reads it: a constant B is re-laid out K-contiguous at compile time."""
+        return self.b_k_contiguous or self.b_constant
+
+    @property
+    def macs(self) -> int:
+        return self.m * self.n * self.k

@@ -1,0 +1,215 @@
+"""The analytic choice against the exhaustive oracle, and the choices' qualitative properties."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+
+import pytest
+
+from mema_mlir.model import (
+    Problem,
+    ProblemError,
+    Schedule,
+    ScheduleError,
+    check_schedule,
+    choose,
+    load_target,
+    lower_bound,
+    objective_of,
+    predict,
+    schedule_space,
+)
+from mema_mlir.model.analytic import staircase
+from mema_mlir.model.cases import random_case
+from mema_mlir.model.ranking import OBJECTIVES
+from mema_mlir.model.schedule import families, tile_fits
+
+PROPERTY_CASES = 300
+
+
+def with_flash_read_cycles(cycles: float):
+    target = load_target()
+    memories = dict(target.memories)
+    memories["flash"] = dataclasses.replace(memories["flash"], read_cycles=cycles)
+    return dataclasses.replace(target, memories=memories)
+
+
+def test_analytic_equals_exhaustive_on_random_cases():
+    rng = random.Random(20240601)
+    compared = 0
+    for _ in range(PROPERTY_CASES):
+        case = random_case(rng)
+        for objective in OBJECTIVES:
+            analytic = choose(case.problem, case.target, objective)
+            oracle = choose(case.problem, case.target, objective, "exhaustive")
+            assert objective_of(analytic.cost, objective) == objective_of(oracle.cost, objective), case
+            # The shared tie-break makes them agree on the schedule too, not just its cost.
+            assert analytic.schedule == oracle.schedule, case
+            assert analytic.candidates_evaluated <= oracle.candidates_evaluated
+            compared += 1
+    assert compared == 3 * PROPERTY_CASES
+
+
+@pytest.mark.parametrize("m", [128, 64, 12, 10, 3])
+def test_matrix_vector_gives_spare_registers_to_mr(m):
+    target = load_target()
+    for objective in OBJECTIVES:
+        choice = choose(Problem(m, 1, 640), target, objective)
+        s = choice.schedule
+        assert s.nr == 1
+        tallest = max(mr for mr in range(1, target.registers + 1)
+                      if tile_fits(Problem(m, 1, 640), target, s.family, mr, 1))
+        # As few row blocks as the tallest legal tile gives (the tile itself may be balanced).
+        assert -(-m // s.mr) == -(-m // tallest)
+
+
+def test_dearer_weight_memory_stretches_the_tile_along_n():
+    problem = Problem(64, 64, 576)
+    cheap = choose(problem, with_flash_read_cycles(1), "accesses")
+    dear = choose(problem, with_flash_read_cycles(20), "accesses")
+    assert dear.schedule.nr > cheap.schedule.nr
+    assert dear.schedule.nr / dear.schedule.mr > cheap.schedule.nr / cheap.schedule.mr
+    assert dear.cost.operand_loads["A"] < cheap.cost.operand_loads["A"]
+
+
+def test_weight_reuse_grows_monotonically_with_flash_cost():
+    problem = Problem(96, 200, 128)
+    a_loads = [choose(problem, with_flash_read_cycles(c), "accesses").cost.operand_loads["A"]
+               for c in (0.5, 1, 2, 4, 8, 16, 32)]
+    assert a_loads == sorted(a_loads, reverse=True)
+
+
+def test_no_dsp_target_never_gets_smlad():
+    target = load_target("cortex-m3")
+    rng = random.Random(5)
+    for _ in range(60):
+        case = random_case(rng)
+        for search in ("analytic", "exhaustive"):
+            assert choose(case.problem, target, case.objective, search).schedule.kernel == "mla"
+        assert all(s.kernel == "mla" for s in schedule_space(case.problem, target))
+    with pytest.raises(ScheduleError, match="no DSP"):
+        check_schedule(Problem(8, 8, 8), target, Schedule(2, 2, 1, "smlad", "bytes", "words"))
+
+
+def test_every_schedule_in_the_space_is_legal():
+    target = load_target()
+    problem = Problem(37, 11, 1500, b_k_contiguous=False)
+    space = list(schedule_space(problem, target))
+    assert space
+    for s in space:
+        check_schedule(problem, target, s)
+        assert s.registers <= target.registers
+
+
+def test_register_counts():
+    # 2x2 bytes: 4 accumulators + 2*2+2 staging + 3 loop/address registers.
+    assert Schedule(2, 2, 1, "smlad", "bytes", "words").registers == 13
+    assert Schedule(2, 2, 1, "smlad", "bytes", "strided").registers == 15
+    assert Schedule(8, 1, 1, "smlad", "pairs", "words").registers == 14
+    assert Schedule(3, 3, 1, "smlad", "halves", "words").registers == 16
+    assert Schedule(4, 2, 1, "mla", "elements", "elements").registers == 14
+
+
+def test_ldr_immediate_limits_rows():
+    target = load_target()
+    # int8 rows of K = 2048 bytes: rows 0 and 1 are reachable (offset 2048), row 2 is not.
+    problem = Problem(64, 64, 2048)
+    assert tile_fits(problem, target, ("smlad", "bytes", "words"), 2, 1)
+    assert not tile_fits(problem, target, ("smlad", "bytes", "words"), 3, 1)
+    assert all(s.mr <= 2 and s.nr <= 2 for s in schedule_space(problem, target))
+
+
+def test_fixed_tile_takes_the_best_forms_for_that_tile():
+    target = load_target()
+    problem = Problem(64, 64, 576)
+    choice = choose(problem, target, "cycles", ("fixed", 2, 2))
+    assert (choice.schedule.mr, choice.schedule.nr) == (2, 2)
+    assert choice.search == "fixed"
+    best_2x2 = min((s for s in schedule_space(problem, target) if (s.mr, s.nr) == (2, 2)),
+                   key=lambda s: predict(problem, s, target).cycles)
+    assert choice.cost.cycles == predict(problem, best_2x2, target).cycles
+
+
+def test_fixed_tile_that_cannot_run_is_an_error():
+    target = load_target()
+    with pytest.raises(ScheduleError, match="registers"):
+        choose(Problem(64, 64, 64), target, "cycles", ("fixed", 4, 4))
+    with pytest.raises(ScheduleError, match="larger than"):
+        choose(Problem(2, 64, 64), target, "cycles", ("fixed", 4, 1))
+    with pytest.raises(ScheduleError, match="positive"):
+        choose(Problem(2, 64, 64), target, "cycles", ("fixed", 0, 1))
+
+
+def test_bad_arguments():
+    target = load_target()
+    with pytest.raises(ValueError, match="objective"):
+        choose(Problem(4, 4, 4), target, "speed")
+    with pytest.raises(ValueError, match="search"):
+        choose(Problem(4, 4, 4), target, "cycles", "greedy")
+    with pytest.raises(ProblemError, match="dram"):
+        choose(Problem(4, 4, 4, b_memory="dram"), target)
+    with pytest.raises(ProblemError, match="writable"):
+        choose(Problem(4, 4, 4, c_memory="flash"), target)
+    with pytest.raises(ProblemError):
+        Problem(0, 4, 4)
+    with pytest.raises(ProblemError):
+        Problem(4, 4, 4, elem="f32")
+
+
+def test_too_few_registers_for_any_schedule():
+    target = dataclasses.replace(load_target(), registers=5)
+    with pytest.raises(ScheduleError, match="needs 6 registers"):
+        choose(Problem(4, 4, 4), target)
+
+
+@pytest.mark.parametrize("shape", [(64, 64, 576), (128, 1, 640), (16, 1024, 27), (5, 3, 7), (1, 1, 1)])
+@pytest.mark.parametrize("elem", ["i8", "i16"])
+def test_lower_bound_below_every_schedule(shape, elem):
+    target = load_target()
+    for contiguous in (True, False):
+        problem = Problem(*shape, elem=elem, b_k_contiguous=contiguous)
+        bound = lower_bound(problem, target)
+        assert bound.stores == shape[0] * shape[1]
+        for s in schedule_space(problem, target):
+            cost = predict(problem, s, target)
+            assert bound.total <= cost.loads + cost.stores
+            assert bound.loads <= cost.loads
+
+
+def test_lower_bound_below_random_choices():
+    rng = random.Random(99)
+    for _ in range(200):
+        case = random_case(rng)
+        choice = choose(case.problem, case.target, case.objective)
+        assert choice.lower_bound.total <= choice.cost.loads + choice.cost.stores
+        assert choice.lower_bound.loads <= choice.cost.loads
+
+
+def test_lower_bound_forms():
+    bound = lower_bound(Problem(64, 64, 576), load_target())
+    # Compulsory: A and B once (4 int8 per word), C once; communication dominates here.
+    assert bound.compulsory_loads == 64 * 576 // 4 * 2 + 4096
+    assert bound.fast_store_words == 11 and bound.elements_per_word == 4
+    assert bound.communication_words > bound.compulsory_loads
+    assert bound.loads == math.ceil(bound.communication_words) - 4096
+
+
+def test_staircase_corners_are_maximal():
+    target = load_target()
+    problem = Problem(100, 100, 64)
+    for family in families(problem, target):
+        for mr, nr in staircase(problem, target, family):
+            assert tile_fits(problem, target, family, mr, nr)
+            assert not tile_fits(problem, target, family, mr + 1, nr)
+            assert not tile_fits(problem, target, family, mr, nr + 1)
+
+
+def test_continuous_optimum_is_reported_and_clamped():
+    target = load_target()
+    choice = choose(Problem(128, 1, 640), target)
+    assert choice.continuous is not None
+    assert choice.continuous.nr <= 1.0 + 1e-12
+    assert choice.continuous.mr == pytest.approx(choice.continuous.budget)
+    assert choose(Problem(8, 8, 8), target, search="exhaustive").continuous is None
