@@ -21,7 +21,9 @@ EMIT_FORMATS = ("mlir", "llvm", "asm", "obj", "header", "transform")
 
 # LSR folds the kernel's moving pointers back into base + index form, which costs a register
 # per operand row and makes the tile spill; our IR already carries strength-reduced pointers.
-LLC_FLAGS: tuple[str, ...] = ("-O3", "-disable-lsr")
+# The PBQP allocator keeps more of our tiles spill-free than the greedy one (measured with
+# benchmarks/calibrate_registers.py: e.g. the int8 2x2 tile, CMSIS-NN's, spills under greedy).
+LLC_FLAGS: tuple[str, ...] = ("-O3", "-disable-lsr", "-regalloc=pbqp")
 
 
 class EmitError(RuntimeError):
