@@ -210,7 +210,7 @@ class Driver:
         if config.remarks:
             for decision in decisions:
                 remark = diagnostics.Diagnostic("remark", decision.remark(), decision.line, decision.col)
-                self.stderr.write(diagnostics.render(remark, display) + "\n")
+                self.stderr.write(diagnostics.render(remark, display, source_lines) + "\n")
         ok = all(r.ok for r in results)
         if config.report_path and ok:
             try:

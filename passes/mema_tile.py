@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from mema_mlir.passes.common import matmul_ops, run_guarded
-from mlir.ir import Context, Module, Operation, WalkResult
+from mlir.ir import Context, Module, Operation, OpView, WalkResult
 
 from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams, pairs_layout
 from mema_mlir.planning import (
@@ -151,6 +151,10 @@ class MemaTile(ModelOptions):
         for inner in list(block.operations)[:-1]:  # all but func.return
             inner.operation.move_before(op)
         op.erase()
+        for value in (operands.a, operands.b):  # a get_global of a re-laid constant is now dead
+            owner = value.owner
+            if isinstance(owner, OpView) and owner.operation.name == "memref.get_global" and not list(value.uses):
+                owner.operation.erase()
         return re_laid
 
 
