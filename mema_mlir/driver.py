@@ -265,7 +265,8 @@ class Driver:
             raise
 
     def write_report(self, decisions: Sequence[Decision], target: model.Target) -> None:
-        report = {"target": target.name, "ops": [d.report_entry() for d in decisions]}
+        display = "<stdin>" if self.config.input_path == "-" else self.config.input_path
+        report = {"target": target.name, "ops": [d.report_entry(display) for d in decisions]}
         self.write_file(self.config.report_path or "", (json.dumps(report, indent=2) + "\n").encode())
 
     def run_chunk(self, text: str, pipeline: Pipeline | None, target: model.Target) -> ChunkResult:

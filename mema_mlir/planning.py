@@ -68,11 +68,12 @@ class Decision:
     search_seconds: float | None = None
     skipped: str | None = None  # the reason, when the op was left unchanged
 
-    def report_entry(self) -> dict[str, Any]:
-        """The JSON shape `--mema-report` writes."""
+    def report_entry(self, filename: str | None = None) -> dict[str, Any]:
+        """The JSON shape `--mema-report` writes; locations as `file:line:col` given the file."""
         entry = asdict(self)
-        entry.pop("line")
-        entry.pop("col")
+        line, col = entry.pop("line"), entry.pop("col")
+        if filename is not None:
+            entry["location"] = f"{filename}:{line}:{col}" if line is not None else filename
         if self.schedule:
             entry["tile"] = {"mr": self.schedule["mr"], "nr": self.schedule["nr"], "kr": self.k}
         return entry
