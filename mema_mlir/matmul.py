@@ -48,6 +48,12 @@ class MatmulOperands:
     a_global: str | None  # symbol name of A's constant global, if any
     b_global: str | None
 
+    @property
+    def b_k_contiguous(self) -> bool:
+        """B's consecutive k are adjacent in memory: B given [N, K], or a single column (N = 1),
+        where [K, 1] and [1, K] are the same bytes."""
+        return self.b_transposed or self.n == 1
+
 
 def _map_results(op: Operation) -> tuple[str, ...]:
     if "indexing_maps" not in op.attributes:

@@ -119,8 +119,9 @@ def describe_problem(operands: MatmulOperands, target: model.Target) -> model.Pr
         n=operands.n,
         k=operands.k,
         elem=operands.elem,
-        # A constant B is re-laid out K-contiguous at compile time.
-        b_k_contiguous=operands.b_transposed or operands.b_constant is not None,
+        # A constant B is re-laid out K-contiguous at compile time; a single column (N = 1) is
+        # K-contiguous in either layout ([K, 1] and [1, K] are the same bytes).
+        b_k_contiguous=operands.b_k_contiguous or operands.b_constant is not None,
         a_constant=operands.a_constant is not None,
         b_constant=operands.b_constant is not None,
         a_memory=weights if operands.a_constant is not None else activations,

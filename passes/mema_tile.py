@@ -119,8 +119,8 @@ class MemaTile(ModelOptions):
             if a_global not in existing:
                 new_globals.append(_global_text(a_global, pairs_layout(operands.a_constant), "i16"))
             re_laid.add(operands.a_global)
-        b_k_contiguous = operands.b_transposed
-        if operands.b_constant is not None and not operands.b_transposed:
+        b_k_contiguous = operands.b_k_contiguous
+        if operands.b_constant is not None and not operands.b_k_contiguous:
             assert operands.b_global is not None
             b_global = f"{operands.b_global}__mema_nk"
             b_type = f"memref<{operands.n}x{operands.k}x{operands.elem}>"

@@ -23,14 +23,15 @@ func.func @fc_const(%b: memref<1x6xi8>, %c: memref<5x1xi32>) {
 // -----
 
 // A constant B given [K, N] is re-laid out [N, K]: the kernel then reads it as words.
-// CHECK: memref.global "private" constant @bk__mema_nk : memref<1x3xi8> = dense<{{\[}}[1, 3, 5]]>
+// (A single column, N = 1, needs nothing: [K, 1] and [1, K] are the same bytes.)
+// CHECK: memref.global "private" constant @bk__mema_nk : memref<2x3xi8> = dense<{{\[}}[1, 3, 5], [2, 4, 6]]>
 // CHECK-NOT: @bk :
 // CHECK-LABEL: func.func @const_b
-// CHECK: memref.get_global @bk__mema_nk : memref<1x3xi8>
-memref.global "private" constant @bk : memref<3x1xi8> = dense<[[1], [3], [5]]>
-func.func @const_b(%a: memref<5x3xi8>, %c: memref<5x1xi32>) {
-  %b = memref.get_global @bk : memref<3x1xi8>
-  linalg.matmul ins(%a, %b : memref<5x3xi8>, memref<3x1xi8>) outs(%c : memref<5x1xi32>)
+// CHECK: memref.get_global @bk__mema_nk : memref<2x3xi8>
+memref.global "private" constant @bk : memref<3x2xi8> = dense<[[1, 2], [3, 4], [5, 6]]>
+func.func @const_b(%a: memref<5x3xi8>, %c: memref<5x2xi32>) {
+  %b = memref.get_global @bk : memref<3x2xi8>
+  linalg.matmul ins(%a, %b : memref<5x3xi8>, memref<3x2xi8>) outs(%c : memref<5x2xi32>)
   return
 }
 
@@ -40,11 +41,11 @@ func.func @const_b(%a: memref<5x3xi8>, %c: memref<5x1xi32>) {
 // CHECK: memref.global "private" constant @shared__mema_nk
 // CHECK: memref.global "private" constant @shared :
 // CHECK-LABEL: func.func @still_used
-// CHECK: memref.get_global @shared : memref<3x1xi8>
-memref.global "private" constant @shared : memref<3x1xi8> = dense<[[1], [3], [5]]>
-func.func @still_used(%a: memref<5x3xi8>, %c: memref<5x1xi32>, %copy: memref<3x1xi8>) {
-  %b = memref.get_global @shared : memref<3x1xi8>
-  linalg.matmul ins(%a, %b : memref<5x3xi8>, memref<3x1xi8>) outs(%c : memref<5x1xi32>)
-  memref.copy %b, %copy : memref<3x1xi8> to memref<3x1xi8>
+// CHECK: memref.get_global @shared : memref<3x2xi8>
+memref.global "private" constant @shared : memref<3x2xi8> = dense<[[1, 2], [3, 4], [5, 6]]>
+func.func @still_used(%a: memref<5x3xi8>, %c: memref<5x2xi32>, %copy: memref<3x2xi8>) {
+  %b = memref.get_global @shared : memref<3x2xi8>
+  linalg.matmul ins(%a, %b : memref<5x3xi8>, memref<3x2xi8>) outs(%c : memref<5x2xi32>)
+  memref.copy %b, %copy : memref<3x2xi8> to memref<3x2xi8>
   return
 }
