@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from mlir.ir import Operation, WalkResult
 
 from mema_mlir.model import TargetError
+from mema_mlir.planning import Decision, ModelOptions, Plan, PlanError, plan
 
 
 def matmul_ops(root: Operation) -> list[Operation]:
@@ -35,3 +36,24 @@ def run_guarded(pass_name: str, root: Operation, pass_: object, body: Callable[[
             f"{pass_name}: internal error ({type(err).__name__}: {err}); please report it with this input"
         )
         pass_.signal_pass_failure()  # type: ignore[attr-defined]
+
+
+def planned_matmuls(pass_name: str, options: ModelOptions, root: Operation, pass_: object,
+                    decisions: list[Decision]) -> Iterator[tuple[Operation, Plan]]:
+    """Decide every matmul under `root`, recording each decision; yield the ones to rewrite.
+
+    A forced schedule that cannot apply is an error at its op and fails the pass (the
+    iteration stops there); unsupported ops are recorded as skipped and not yielded."""
+    target = options.load_target()
+    for op in matmul_ops(root):
+        try:
+            result = plan(op, options, target)
+        except PlanError as err:
+            op.location.emit_error(f"{pass_name}: {err}")
+            pass_.signal_pass_failure()  # type: ignore[attr-defined]
+            return
+        if isinstance(result, Decision):
+            decisions.append(result)
+            continue
+        decisions.append(result.decision)
+        yield op, result

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mema_mlir.passes.common import matmul_ops, run_guarded
+from mema_mlir.passes.common import planned_matmuls, run_guarded
 from mlir.ir import Attribute, Operation
 
-from mema_mlir.planning import Decision, ModelOptions, PlanError, plan, schedule_attribute_text
+from mema_mlir.planning import Decision, ModelOptions, schedule_attribute_text
 from mema_mlir.registry import register_pass
 
 
@@ -26,16 +26,5 @@ class MemaAnalyze(ModelOptions):
         run_guarded("mema-analyze", root, pass_, lambda: self._run(root, pass_))
 
     def _run(self, root: Operation, pass_: object) -> None:
-        target = self.load_target()
-        for op in matmul_ops(root):
-            try:
-                result = plan(op, self, target)
-            except PlanError as err:
-                op.location.emit_error(f"mema-analyze: {err}")
-                pass_.signal_pass_failure()  # type: ignore[attr-defined]
-                return
-            if isinstance(result, Decision):
-                self.decisions.append(result)
-                continue
-            op.attributes["mema.schedule"] = Attribute.parse(schedule_attribute_text(result.decision))
-            self.decisions.append(result.decision)
+        for op, chosen in planned_matmuls("mema-analyze", self, root, pass_, self.decisions):
+            op.attributes["mema.schedule"] = Attribute.parse(schedule_attribute_text(chosen.decision))

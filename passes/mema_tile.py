@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from mema_mlir.passes.common import matmul_ops, run_guarded
+from mema_mlir.passes.common import planned_matmuls, run_guarded
 from mlir.ir import Context, Module, Operation, OpView, WalkResult
 
 from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams, pairs_layout
@@ -20,8 +20,6 @@ from mema_mlir.planning import (
     Decision,
     ModelOptions,
     Plan,
-    PlanError,
-    plan,
     schedule_attribute_text,
 )
 from mema_mlir.registry import register_pass
@@ -85,21 +83,12 @@ class MemaTile(ModelOptions):
         run_guarded("mema-tile", root, pass_, lambda: self._run(root, pass_))
 
     def _run(self, root: Operation, pass_: object) -> None:
-        target = self.load_target()
         replaced_globals: set[str] = set()
-        for op in matmul_ops(root):
-            try:
-                result = plan(op, self, target)
-            except PlanError as err:
-                op.location.emit_error(f"mema-tile: {err}")
-                pass_.signal_pass_failure()  # type: ignore[attr-defined]
-                return
-            self.decisions.append(result if isinstance(result, Decision) else result.decision)
-            if isinstance(result, Plan):
-                replaced_globals |= self._rewrite(op, result)
+        for op, chosen in planned_matmuls("mema-tile", self, root, pass_, self.decisions):
+            replaced_globals |= self._rewrite(op, chosen)
         if replaced_globals:
-            for dead in _unused_private_globals(_module_of(root) if root.name != "builtin.module" else root,
-                                                replaced_globals):
+            module_op = root if root.name == "builtin.module" else _module_of(root)
+            for dead in _unused_private_globals(module_op, replaced_globals):
                 dead.erase()
 
     def _rewrite(self, op: Operation, chosen: Plan) -> set[str]:

@@ -1,7 +1,8 @@
 """Produce objects for the emulator with the bundled LLVM tools (llc, llvm-mc).
 
-Both use the exact target the project compiles for, so what the emulator runs in tests is what
-the compiler's output would be.
+LLVM IR goes through mema_mlir.emit's llc call (same target, same flags), so what the emulator
+runs in tests is what the compiler's output would be; llvm-mc assembles exact instruction
+sequences for the counting tests.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ def _run(tool: str, args: list[str], source: str, suffix: str) -> bytes:
         return out.read_bytes()
 
 
-def compile_llvm_ir(ir: str, *, opt_level: str = "-O3", extra_args: tuple[str, ...] = ()) -> bytes:
-    """Compile LLVM IR text to a relocatable Cortex-M4 object with llc."""
-    args = [f"-mtriple={TRIPLE}", f"-mcpu={CPU}", opt_level, "-filetype=obj", *extra_args]
-    return _run("llc", args, ir, ".ll")
+def compile_llvm_ir(ir: str) -> bytes:
+    """Compile LLVM IR text to a relocatable Cortex-M4 object with the compiler's own llc call."""
+    from mema_mlir import emit
+    from mema_mlir.model import load_target
+
+    return emit.compile_llvm_ir(ir, load_target(CPU), "obj")
 
 
 def assemble(asm: str) -> bytes:
