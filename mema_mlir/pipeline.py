@@ -16,6 +16,7 @@ from mlir.ir import Context
 from mlir.passmanager import PassManager
 
 from mema_mlir import registry
+from mema_mlir.lowering.stages import named_pipelines
 from mema_mlir.options import OptionError, build_options
 
 
@@ -107,11 +108,25 @@ def parse_pipeline(text: str) -> tuple[Element, ...]:
     if parser.pos != len(parser.text):
         raise parser.error(f"unexpected '{parser.text[parser.pos]}'")
     if len(elements) == 1 and elements[0].name == "builtin.module" and elements[0].children is not None:
-        return elements[0].children
+        return expand_named(elements[0].children)
     for element in elements:
         if element.children is not None and element.name == "builtin.module":
             raise PipelineError("builtin.module(...) must be the whole pipeline")
-    return elements
+    return expand_named(elements)
+
+
+def expand_named(elements: tuple[Element, ...]) -> tuple[Element, ...]:
+    """Replace mema's named pipelines (the lowering stages) by the upstream passes they stand for."""
+    named = named_pipelines()
+    expanded: list[Element] = []
+    for element in elements:
+        if element.name in named and element.children is None:
+            if element.options:
+                raise PipelineError(f"'{element.name}' is a named pipeline and takes no options")
+            expanded.extend(_Parser(",".join(named[element.name])).parse_list(None))
+        else:
+            expanded.append(element)
+    return tuple(expanded)
 
 
 def _check_not_nested(elements: Iterable[Element], anchor: str) -> None:

@@ -75,4 +75,11 @@ def describe_passes() -> str:
             if default is dataclasses.MISSING:
                 default = "(required)"
             lines.append(f"      {option}: {describe_type(hints[field.name])} = {default}")
+    from mema_mlir.lowering.stages import STAGES, named_pipelines
+
+    lines.append("named pipelines (expand to upstream passes):")
+    whys = {stage.name: stage.why for stage in STAGES}
+    for name, passes in named_pipelines().items():
+        lines.append(f"  {name}  -  {whys.get(name, 'every lowering stage, in order')}")
+        lines.append(f"      = {','.join(passes)}")
     return "\n".join(lines)

@@ -26,10 +26,10 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("lower-affine", ("lower-affine",), "affine.for/apply/load/store to scf, arith, memref"),
-    Stage("scf-to-cf", ("convert-scf-to-cf",), "structured loops to blocks and branches"),
+    Stage("mema-lower-affine", ("lower-affine",), "affine.for/apply/load/store to scf, arith, memref"),
+    Stage("mema-scf-to-cf", ("convert-scf-to-cf",), "structured loops to blocks and branches"),
     Stage(
-        "to-llvm",
+        "mema-to-llvm",
         (
             "expand-strided-metadata",
             f"finalize-memref-to-llvm{{index-bitwidth={INDEX_BITWIDTH}}}",
@@ -39,13 +39,8 @@ STAGES: tuple[Stage, ...] = (
         ),
         "memref/arith/cf/func to the LLVM dialect: 32-bit index, bare-pointer calling convention",
     ),
-    Stage("reconcile-casts", ("reconcile-unrealized-casts",), "drop the casts the conversions left"),
+    Stage("mema-reconcile-casts", ("reconcile-unrealized-casts",), "drop the casts the conversions left"),
 )
-
-
-def stage_names() -> list[str]:
-    """The stages in order."""
-    return [stage.name for stage in STAGES]
 
 
 def lowering_passes() -> tuple[str, ...]:
@@ -56,3 +51,13 @@ def lowering_passes() -> tuple[str, ...]:
 def lowering_pipeline() -> str:
     """The whole lowering as one --pass-pipeline string."""
     return "builtin.module(" + ",".join(lowering_passes()) + ")"
+
+
+LOWERING_NAME = "mema-lowering"
+
+
+def named_pipelines() -> dict[str, tuple[str, ...]]:
+    """Pipeline names usable in --pass-pipeline: each stage, and `mema-lowering` for all."""
+    named = {stage.name: stage.passes for stage in STAGES}
+    named[LOWERING_NAME] = lowering_passes()
+    return named

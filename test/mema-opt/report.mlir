@@ -3,6 +3,8 @@
 // RUN: FileCheck %s < %t.json
 // RUN: mema-opt %s --mema-schedule=fixed:2x2 --mema-objective=energy --mema-report=%t.fixed.json -o /dev/null
 // RUN: FileCheck %s --check-prefix=FIXED < %t.fixed.json
+// RUN: mema-opt %s --mema-schedule=exhaustive --mema-report=%t.ex.json -o /dev/null
+// RUN: FileCheck %s --check-prefix=EXHAUSTIVE < %t.ex.json
 // A user's target file: a name or a path.
 // RUN: mema-opt %s --mema-target=%S/Inputs/my-target.json --mema-report=%t.mine.json -o /dev/null
 // RUN: FileCheck %s --check-prefix=MINE < %t.mine.json
@@ -43,6 +45,8 @@
 // FIXED-NEXT: "nr": 2,
 // FIXED: "objective": "energy",
 // FIXED: "search": "fixed",
+
+// EXHAUSTIVE: "search": "exhaustive",
 
 // MINE: "target": "my-m4-sram-weights"
 
