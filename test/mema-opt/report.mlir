@@ -15,7 +15,7 @@
 // CHECK: "target": "cortex-m4"
 // CHECK: "ops": [
 // CHECK: "function": "conv"
-// CHECK: "location": "{{.*}}report.mlir:[[# @LINE + 38]]:3"
+// CHECK: "location": "{{.*}}report.mlir:[[# @LINE + 40]]:3"
 // CHECK: "m": 64,
 // CHECK: "n": 32,
 // CHECK: "k": 96,
