@@ -20,6 +20,7 @@ from mlir.ir import Context, MemRefType, Module
 
 from mema_mlir import api, emit, model
 from mema_mlir.emulator import Buffer, RunResult, run_function
+from mema_mlir.hot_loop import hottest_loop
 from mema_mlir.lowering.stages import lowering_passes
 
 REFERENCE_PIPELINE = "builtin.module(func.func(convert-linalg-to-loops)," + ",".join(lowering_passes()) + ")"
@@ -46,6 +47,7 @@ class FunctionCheck:
     bit_exact: bool
     numpy_checked: bool
     problems: list[str] = field(default_factory=list)
+    hot_loop: dict[str, Any] | None = None  # the hottest loop: trace vs llvm-mca cycles/iteration
 
     @property
     def ok(self) -> bool:
@@ -203,6 +205,7 @@ def check_file(text: str, *, target: str = "cortex-m4", objective: str = "cycles
                 if predicted[key] != measured[key]:
                     problems.append(f"{key}: predicted {predicted[key]}, measured {measured[key]}")
         stack = ours.traffic.regions.get("stack")
+        loop = hottest_loop(ours)
         checks.append(FunctionCheck(
             function=name,
             matmuls=[f"{d.m}x{d.n}x{d.k}" if not d.skipped else "skipped" for d in decisions],
@@ -210,6 +213,12 @@ def check_file(text: str, *, target: str = "cortex-m4", objective: str = "cycles
             stack={"reads": stack.reads if stack else 0, "writes": stack.writes if stack else 0},
             bit_exact=bit_exact,
             numpy_checked=expected is not None, problems=problems,
+            hot_loop=None if loop is None else {
+                "iterations": loop.iterations, "instructions": len(loop.instructions),
+                "trace_cycles_per_iteration": loop.trace_cycles_per_iteration,
+                "mca_cycles_per_iteration": loop.mca_cycles_per_iteration,
+                "mca_over_trace": loop.mca_ratio,
+            },
         ))
     return checks
 
@@ -229,6 +238,14 @@ def format_table(checks: Sequence[FunctionCheck]) -> str:
             f"{check.stack['reads']:>4}/{check.stack['writes']:<5}  "
             + ("ok" + (" (numpy)" if check.numpy_checked else "") if check.ok else "FAIL: " + "; ".join(check.problems))
         )
+    for check in checks:
+        loop = check.hot_loop
+        if loop is None:
+            continue
+        mca = (f"{loop['mca_cycles_per_iteration']:.2f} by llvm-mca -mcpu=cortex-m4 "
+               f"(ratio {loop['mca_over_trace']:.2f})" if loop["mca_cycles_per_iteration"] else "llvm-mca failed")
+        rows.append(f"{check.function}: hottest loop {loop['instructions']} instructions x {loop['iterations']} "
+                    f"iterations: {loop['trace_cycles_per_iteration']:.2f} est. cycles/iteration in the trace, {mca}")
     return "\n".join(rows)
 
 

@@ -145,6 +145,7 @@ class RunResult:
     taken_transfers: int
     unaligned_accesses: int  # allowed single LDR/STR(H) ones; their extra cycles are not modelled
     exec_counts: dict[int, int]  # address -> times executed
+    cycles_at: dict[int, int]  # address -> est. cycles charged to it over the run
     disassembly: dict[int, str]  # address -> text, for every executed address
     placement: dict[str, Placement]  # buffers, object sections, "<stack>", "<return>"
     image: LoadedImage
@@ -476,6 +477,11 @@ class _Tracer:
         self.unaligned = 0
         self.class_counts: Counter[str] = Counter()
         self.exec_counts: Counter[int] = Counter()
+        # Cycles charged to each address (its own cost, a taken branch's refill, IT-skipped
+        # slots after it): lets callers time one loop of the trace.
+        self.cycles_at: Counter[int] = Counter()
+        self._prev_address = -1
+        self._cycles_mark = 0
         self.stack_low = session.stack_top
         read = self.uc.reg_read
         self.read_reg: Callable[[int], int] = lambda n: read(_UC_REGS[n])
@@ -604,6 +610,7 @@ class _Tracer:
         decoded = step.decoded
         if self.prev is not None:
             self._advance(address)
+            self._charge_previous()
         if self.it_queue:
             self._enter_it_slot(uc, decoded)
         if step.cls is InstrClass.IT:
@@ -623,16 +630,22 @@ class _Tracer:
         self.class_counts[step.cls_name] += 1
         self.exec_counts[address] += 1
         self.prev = decoded
+        self._prev_address = address
         if self.instructions > self.max_instructions:
             raise InstructionLimitError(
                 f"more than {self.max_instructions} instructions executed; last at {address:#x}"
             )
+
+    def _charge_previous(self) -> None:
+        self.cycles_at[self._prev_address] += self.cycles - self._cycles_mark
+        self._cycles_mark = self.cycles
 
     def finish(self) -> None:
         """Settle the last instruction (the return) and any IT slots skipped at the end."""
         if self.prev is None:
             raise EmulationError("no instruction executed")
         self._advance(self.session.sentinel)
+        self._charge_previous()
         if self.it_queue:
             raise EmulationError("returned inside an IT block")
 
@@ -673,6 +686,7 @@ def run_function(
         taken_transfers=tracer.taken,
         unaligned_accesses=tracer.unaligned,
         exec_counts=dict(tracer.exec_counts),
+        cycles_at=dict(tracer.cycles_at),
         disassembly=disassembly,
         placement=dict(session.placement),
         image=session.image,

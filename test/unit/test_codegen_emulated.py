@@ -26,3 +26,5 @@ def test_kernel_matches_numpy(variant: Variant, shape_index: int) -> None:
     # C is read once and written once per element: the accumulators live in registers.
     assert result.traffic.buffers["C"].reads == m * n
     assert result.traffic.buffers["C"].writes == m * n
+    # Every estimated cycle is charged to some address (what hot-loop timing relies on).
+    assert sum(result.cycles_at.values()) == result.cycles

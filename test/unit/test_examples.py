@@ -20,3 +20,6 @@ def test_example_runs_bit_exact_with_predicted_accesses(name: str) -> None:
     assert check.problems == []
     for key in ("loads", "stores", "load_bytes", "store_bytes"):
         assert check.predicted[key] == check.measured[key], key
+    # The hottest loop is timed by llvm-mca too (a cross-check of the timing table, not a bound).
+    assert check.hot_loop is not None and check.hot_loop["mca_cycles_per_iteration"] is not None
+    assert 0.5 < check.hot_loop["mca_over_trace"] < 2.0
