@@ -198,8 +198,12 @@ class Driver:
         except DriverFailure as err:
             return self.error(str(err))
         source_lines = text.splitlines()
+        chunks = split_chunks(text, config.split_input_file)
+        if config.emit == "obj" and len(chunks) > 1:
+            return self.error("--emit=obj writes one object: it cannot hold several "
+                              "--split-input-file chunks; compile each chunk from its own file")
         results: list[ChunkResult] = []
-        for chunk, _first_line in split_chunks(text, config.split_input_file):
+        for chunk, _first_line in chunks:
             results.append(self.run_chunk(chunk, pipeline, target))
         display = "<stdin>" if config.input_path == "-" else config.input_path
         decisions: list[Decision] = []

@@ -1,4 +1,6 @@
 // RUN: not mema-opt %s --split-input-file 2>&1 | FileCheck %s
+// RUN: not mema-opt %s --split-input-file --emit=obj 2>&1 | FileCheck %s --check-prefix=OBJ
+// OBJ: mema-opt: error: --emit=obj writes one object: it cannot hold several --split-input-file chunks
 
 // Each chunk is parsed in a fresh context: @same may be defined in both. The good chunks are
 // printed with `// -----` between them; the bad one reports the line in THIS file.
