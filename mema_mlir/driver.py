@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from mlir.ir import Context, MLIRError, Module, Operation, WalkResult
+from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
 
-from mema_mlir import diagnostics, emit, model
+from mema_mlir import diagnostics, emit, header, model
 from mema_mlir.lowering.stages import lowering_passes
 from mema_mlir.pipeline import Pipeline, PipelineError
 from mema_mlir.planning import Decision
+from mema_mlir.transform_script import transform_script
 
 SPLIT_MARKER = "// -----"
 
@@ -54,14 +55,6 @@ class DriverFailure(Exception):
     """A problem that is not about a location in the IR (bad flag, missing file)."""
 
 
-class LocatedFailure(Exception):
-    """A problem with one op of the input, already rendered as a located diagnostic."""
-
-    def __init__(self, diagnostic: diagnostics.Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-
-
 @dataclass
 class ChunkResult:
     ok: bool
@@ -83,90 +76,6 @@ def split_chunks(text: str, split: bool) -> list[tuple[str, int]]:
             chunks.append(("\n" * start + body, start + 1))
             start = index + 1
     return chunks
-
-
-def _header_signatures(module: Module) -> list[emit.FunctionSignature]:
-    """Public functions with memref arguments, as C prototypes see them."""
-    from mlir.ir import MemRefType
-
-    signatures = []
-    for op in module.body.operations:
-        operation = op.operation
-        if operation.name != "func.func" or "sym_visibility" in operation.attributes:
-            continue
-        block = operation.regions[0].blocks[0] if operation.regions[0].blocks else None
-        if block is None:
-            continue
-        written: set[int] = set()
-
-        def visit(inner: Operation, written: set[int] = written, block: Any = block) -> WalkResult:
-            if inner.name in ("linalg.matmul", "memref.store", "affine.store", "linalg.fill",
-                              "linalg.generic", "memref.copy", "llvm.store"):
-                targets = list(inner.operands)
-                if inner.name == "linalg.matmul" or inner.name.startswith("linalg."):
-                    targets = targets[-1:]
-                elif inner.name in ("memref.store", "affine.store", "llvm.store"):
-                    targets = targets[1:2]
-                elif inner.name == "memref.copy":
-                    targets = targets[1:]
-                for value in targets:
-                    for index, argument in enumerate(block.arguments):
-                        if value == argument:
-                            written.add(index)
-            return WalkResult.ADVANCE
-
-        operation.walk(visit)
-        arguments = []
-        for index, argument in enumerate(block.arguments):
-            if not isinstance(argument.type, MemRefType):
-                raise LocatedFailure(diagnostics.at_location(
-                    "error",
-                    f"--emit=header: function '{str(operation.attributes['sym_name']).strip(chr(34))}' "
-                    f"argument {index} has type {argument.type}; only memref arguments map to C pointers",
-                    operation.location,
-                ))
-            element = str(MemRefType(argument.type).element_type)
-            arguments.append((emit.c_type(element), index in written))
-        name = str(operation.attributes["sym_name"]).strip('"')
-        signatures.append(emit.FunctionSignature(name, tuple(arguments)))
-    return signatures
-
-
-def _transform_script(module: Module, decisions: Sequence[Decision]) -> str:
-    """The payload annotated with `mema.id`, plus a transform named sequence that tiles each
-    matmul with MEMA's (mr, nr): `mlir-opt --transform-interpreter` applies it without Python."""
-    from mlir.ir import Attribute, IntegerAttr, IntegerType
-    tiles: list[str] = []
-    ops = []
-
-    def visit(op: Operation) -> WalkResult:
-        if op.name == "linalg.matmul":
-            ops.append(op)
-        return WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    decided = [d for d in decisions if not d.skipped]
-    for index, (op, decision) in enumerate(zip(ops, decided, strict=False)):
-        op.attributes["mema.id"] = IntegerAttr.get(IntegerType.get_signless(64), index)
-        handle = f"%mm{index}"
-        interchange = "[0, 1, 2]" if decision.schedule["loop_order"] == "ij" else "[1, 0, 2]"
-        tiles.append(
-            f'    {handle} = transform.structured.match ops{{["linalg.matmul"]}} '
-            f"attributes{{mema.id = {index} : i64}} in %root : (!transform.any_op) -> !transform.any_op\n"
-            f"    %tiled{index}, %loops{index}:2 = transform.structured.tile_using_for {handle} "
-            f"tile_sizes [{decision.schedule['mr']}, {decision.schedule['nr']}, 0] "
-            f"interchange = {interchange} : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)"
-        )
-    module.operation.attributes["transform.with_named_sequence"] = Attribute.parse("unit")
-    sequence = (
-        "  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {\n"
-        + "\n".join(tiles)
-        + ("\n" if tiles else "")
-        + "    transform.yield\n  }\n"
-    )
-    text = str(module)
-    closing = text.rstrip().rfind("}")
-    return text[:closing] + sequence + text[closing:]
 
 
 class Driver:
@@ -289,15 +198,12 @@ class Driver:
             except MLIRError as err:
                 result.diagnostics.extend(diagnostics.from_mlir(d, "error") for d in err.error_diagnostics)
                 return result
-            signatures: list[emit.FunctionSignature] = []
+            signatures: list[header.FunctionSignature] = []
             if config.emit == "header":
                 try:
-                    signatures = _header_signatures(module)
-                except LocatedFailure as err:
+                    signatures = header.signatures(module)
+                except header.HeaderError as err:
                     result.diagnostics.append(err.diagnostic)
-                    return result
-                except ValueError as err:
-                    result.diagnostics.append(diagnostics.Diagnostic("error", f"--emit=header: {err}"))
                     return result
             ours: list[Any] = []
             if pipeline is not None:
@@ -326,15 +232,15 @@ class Driver:
             result.ok = True
             return result
 
-    def emit_chunk(self, module: Module, signatures: Sequence[emit.FunctionSignature],
+    def emit_chunk(self, module: Module, signatures: Sequence[header.FunctionSignature],
                    decisions: Sequence[Decision], target: model.Target) -> bytes:
         kind = self.config.emit
         if kind == "mlir":
             return (str(module).rstrip("\n") + "\n").encode()
         if kind == "header":
-            return emit.c_header(signatures).encode()
+            return header.c_header(signatures).encode()
         if kind == "transform":
-            return _transform_script(module, decisions).encode()
+            return transform_script(module, decisions).encode()
         try:
             emit.lower_to_llvm_dialect(module)
         except MLIRError as err:

@@ -21,7 +21,7 @@ func.func private @helper(%a: memref<8x6xi16>)
 
 // -----
 
-// SCALAR: header.mlir:[[# @LINE + 1]]:1: error: --emit=header: function 'takes_scalar' argument 1 has type i32; only memref arguments map to C pointers
+// SCALAR: header.mlir:[[# @LINE + 1]]:1: error: --emit=header: function 'takes_scalar' argument 1 has type i32; only memrefs of i8, i16, i32, f32 map to C pointers
 func.func @takes_scalar(%a: memref<4xi8>, %n: i32) {
   return
 }
