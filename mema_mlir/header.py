@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mlir.ir import MemRefType, Module, Operation, StringAttr, Value, WalkResult
+from mlir.ir import MemRefType, Module, Operation, Value, WalkResult
 
 from mema_mlir import diagnostics
+from mema_mlir.ir_query import public_functions
 
 _C_TYPES = {"i8": "int8_t", "i16": "int16_t", "i32": "int32_t", "f32": "float"}
 # Ops whose operand at this position is written (the value stored comes first).
@@ -60,13 +61,7 @@ def _written_arguments(function: Operation) -> set[int]:
 def signatures(module: Module) -> list[FunctionSignature]:
     """The public functions with a body; HeaderError for an argument C cannot take."""
     found = []
-    for op in module.body.operations:
-        function = op.operation
-        if function.name != "func.func" or "sym_visibility" in function.attributes:
-            continue
-        if not function.regions[0].blocks:
-            continue
-        name = StringAttr(function.attributes["sym_name"]).value
+    for name, function in public_functions(module):
         written = _written_arguments(function)
         arguments = []
         for index, argument in enumerate(function.regions[0].blocks[0].arguments):

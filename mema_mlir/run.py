@@ -21,6 +21,7 @@ from mlir.ir import Context, MemRefType, Module
 from mema_mlir import api, emit, model
 from mema_mlir.emulator import Buffer, RunResult, run_function
 from mema_mlir.hot_loop import hottest_loop
+from mema_mlir.ir_query import public_functions
 from mema_mlir.lowering.stages import lowering_passes
 
 REFERENCE_PIPELINE = "builtin.module(func.func(convert-linalg-to-loops)," + ",".join(lowering_passes()) + ")"
@@ -54,22 +55,17 @@ class FunctionCheck:
         return not self.problems
 
 
-def public_functions(module: Module) -> dict[str, list[Argument]]:
-    """name -> memref arguments of every public func.func with a body."""
+def memref_arguments(module: Module) -> dict[str, list[Argument]]:
+    """name -> memref arguments of every public function."""
     found: dict[str, list[Argument]] = {}
-    for op in module.body.operations:
-        operation = op.operation
-        if operation.name != "func.func" or "sym_visibility" in operation.attributes:
-            continue
-        if not operation.regions[0].blocks:
-            continue
+    for name, function in public_functions(module):
         arguments = []
-        for argument in operation.regions[0].blocks[0].arguments:
+        for argument in function.regions[0].blocks[0].arguments:
             if not isinstance(argument.type, MemRefType):
                 raise ValueError(f"mema-run: argument of type {argument.type} is not a memref")
             memref = MemRefType(argument.type)
             arguments.append(Argument(tuple(memref.shape), str(memref.element_type)))
-        found[str(operation.attributes["sym_name"]).strip('"')] = arguments
+        found[name] = arguments
     return found
 
 
@@ -114,10 +110,7 @@ def single_matmuls(module: Module) -> dict[str, SingleMatmul]:
     from mema_mlir.matmul import UnsupportedMatmul, read_matmul
 
     found: dict[str, SingleMatmul] = {}
-    for op in module.body.operations:
-        operation = op.operation
-        if operation.name != "func.func" or not operation.regions[0].blocks:
-            continue
+    for name, operation in public_functions(module):
         body = [o.operation for o in operation.regions[0].blocks[0].operations]
         matmuls = [o for o in body if o.name == "linalg.matmul"]
         others = [o for o in body if o.name not in ("linalg.matmul", "memref.get_global", "func.return")]
@@ -137,8 +130,7 @@ def single_matmuls(module: Module) -> dict[str, SingleMatmul]:
             else:
                 break
         else:
-            found[str(operation.attributes["sym_name"]).strip('"')] = SingleMatmul(
-                tuple(sources), operands.b_transposed)
+            found[name] = SingleMatmul(tuple(sources), operands.b_transposed)
     return found
 
 
@@ -173,7 +165,7 @@ def check_file(text: str, *, target: str = "cortex-m4", objective: str = "cycles
     reference: bytes | None = None  # compiled on first need: numpy covers plain matmuls
     with Context():
         original = Module.parse(text)
-        functions = public_functions(original)
+        functions = memref_arguments(original)
         singles = single_matmuls(original)
     rng = np.random.default_rng(seed)
     checks = []

@@ -9,28 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlir.ir import Attribute, IntegerAttr, IntegerType, Module, Operation, WalkResult
+from mlir.ir import Attribute, IntegerAttr, IntegerType, Module
 
+from mema_mlir.ir_query import matmul_ops
 from mema_mlir.planning import Decision
-
-
-def _matmuls(module: Module) -> list[Operation]:
-    found: list[Operation] = []
-
-    def visit(op: Operation) -> WalkResult:
-        if op.name == "linalg.matmul":
-            found.append(op)
-        return WalkResult.ADVANCE
-
-    module.operation.walk(visit)
-    return found
 
 
 def transform_script(module: Module, decisions: Sequence[Decision]) -> str:
     """The annotated payload with the named sequence appended inside the module."""
     tiles: list[str] = []
     decided = [d for d in decisions if not d.skipped]
-    for index, (op, decision) in enumerate(zip(_matmuls(module), decided, strict=False)):
+    for index, (op, decision) in enumerate(zip(matmul_ops(module.operation), decided, strict=False)):
         op.attributes["mema.id"] = IntegerAttr.get(IntegerType.get_signless(64), index)
         interchange = "[0, 1, 2]" if decision.schedule["loop_order"] == "ij" else "[1, 0, 2]"
         tiles.append(

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from mlir.ir import Operation, WalkResult
+from mlir.ir import Operation
 
+from mema_mlir.ir_query import matmul_ops
 from mema_mlir.model import TargetError
 from mema_mlir.planning import Decision, ModelOptions, Plan, PlanError, plan
-
-
-def matmul_ops(root: Operation) -> list[Operation]:
-    """Every linalg.matmul under `root`, collected before any rewrite."""
-    found: list[Operation] = []
-
-    def visit(op: Operation) -> WalkResult:
-        if op.name == "linalg.matmul":
-            found.append(op)
-        return WalkResult.ADVANCE
-
-    root.walk(visit)
-    return found
 
 
 def run_guarded(pass_name: str, root: Operation, pass_: object, body: Callable[[], None]) -> None:
