@@ -9,6 +9,7 @@
 // CHECK: function
 // CHECK: two_layers {{.*}} ok{{$}}
 // CHECK: weights_in_flash {{.*}}9x1x40 {{ *}}[[L:[0-9]+]]/[[L]] {{.*}} ok (numpy)
+// CHECK: fill_and_untiled {{.*}}4x8x16,skipped {{.*}} ok{{$}}
 // CHECK: est. cycles: from the Cortex-M4 timing table
 // JSON: "function": "two_layers"
 // JSON: "ok": true
@@ -28,5 +29,19 @@ func.func @weights_in_flash(%x: memref<1x40xi8>, %y: memref<9x1xi32>) {
   %w = memref.get_global @w : memref<9x40xi8>
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
     ins(%w, %x : memref<9x40xi8>, memref<1x40xi8>) outs(%y : memref<9x1xi32>)
+  return
+}
+
+// A fill, a tiled matmul, and a matmul mema cannot tile (a strided subview): the lowering turns
+// what mema-tile left into plain loops, so the function still compiles and runs right.
+func.func @fill_and_untiled(%a: memref<4x16xi8>, %b: memref<8x16xi8>, %c: memref<4x8xi32>, %d: memref<4x8xi32>) {
+  %zero = arith.constant 0 : i32
+  linalg.fill ins(%zero : i32) outs(%c : memref<4x8xi32>)
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+    ins(%a, %b : memref<4x16xi8>, memref<8x16xi8>) outs(%c : memref<4x8xi32>)
+  %sa = memref.subview %a[0, 0] [2, 16] [1, 1] : memref<4x16xi8> to memref<2x16xi8, strided<[16, 1]>>
+  %sd = memref.subview %d[1, 0] [2, 8] [1, 1] : memref<4x8xi32> to memref<2x8xi32, strided<[8, 1], offset: 8>>
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+    ins(%sa, %b : memref<2x16xi8, strided<[16, 1]>>, memref<8x16xi8>) outs(%sd : memref<2x8xi32, strided<[8, 1], offset: 8>>)
   return
 }
