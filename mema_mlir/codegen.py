@@ -71,6 +71,7 @@ class OperandLayout:
     b_arg_type: str = ""
     a_global: str = ""  # symbol of the compile-time re-laid copy of A, if any
     b_global: str = ""
+    offset_bytes: tuple[int, int, int] = (0, 0, 0)  # static offsets of A, B, C (e.g. row subviews)
 
 
 @dataclass(frozen=True)
@@ -398,15 +399,21 @@ class KernelWriter:
         self._consts: dict[str, int] = {}
         self._pending_attr = ""
         t, lay = self.t, self.layout
-        for name, type_text, symbol in (("A", lay.a_type, lay.a_global), ("B", lay.b_type, lay.b_global),
-                                        ("C", lay.c_type, "")):
+        for (name, type_text, symbol), offset in zip(
+                (("A", lay.a_type, lay.a_global), ("B", lay.b_type, lay.b_global), ("C", lay.c_type, "")),
+                lay.offset_bytes, strict=True):
             source = f"%{name}"
             if symbol:
                 source = f"%relaid{name}"
                 t.emit(f"{source} = memref.get_global @{symbol} : {type_text}")
             t.emit(f"%addr{name} = memref.extract_aligned_pointer_as_index {source} : {type_text} -> index")
             t.emit(f"%addr{name}_i32 = arith.index_cast %addr{name} : index to i32")
-            t.emit(f"%ptr{name} = llvm.inttoptr %addr{name}_i32 : i32 to !llvm.ptr")
+            if offset:  # the aligned pointer is the buffer's base; a subview starts further on
+                t.emit(f"%raw{name} = llvm.inttoptr %addr{name}_i32 : i32 to !llvm.ptr")
+                t.emit(f"%ptr{name} = llvm.getelementptr %raw{name}[{self.const_i32(offset)}] "
+                       ": (!llvm.ptr, i32) -> !llvm.ptr, i8")
+            else:
+                t.emit(f"%ptr{name} = llvm.inttoptr %addr{name}_i32 : i32 to !llvm.ptr")
         self.nest()
         t.emit("return")
         t.lines[0:0] = [f"  {name} = arith.constant {value} : i32" for name, value in self._consts.items()]

@@ -1,8 +1,9 @@
 """Recognise the `linalg.matmul` ops mema can tile, and say precisely why when it cannot.
 
-Supported: static-shape memrefs with the identity layout, i8 x i8 -> i32 or i16 x i16 -> i32, signed
-cast, and either the default maps or B transposed through `indexing_maps` (B as [N, K], the
-K-contiguous form a NHWC activation tensor gives). Everything else is reported, never guessed.
+Supported: static-shape memrefs laid out row-major (the identity, or subviews of whole rows with a
+static offset), i8 x i8 -> i32 or i16 x i16 -> i32, signed cast, and either the default maps or B
+transposed through `indexing_maps` (B as [N, K], the K-contiguous form a NHWC activation tensor
+gives). Everything else is reported, never guessed.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class MatmulOperands:
     b_constant: np.ndarray | None
     a_global: str | None  # symbol name of A's constant global, if any
     b_global: str | None
+    offsets: tuple[int, int, int] = (0, 0, 0)  # static offsets of A, B, C in elements
 
     @property
     def b_k_contiguous(self) -> bool:
@@ -66,7 +68,9 @@ def _map_results(op: Operation) -> tuple[str, ...]:
     return tuple(results)
 
 
-def _memref(value: Value, role: str) -> MemRefType:
+def _memref(value: Value, role: str) -> tuple[MemRefType, int]:
+    """The operand's memref type and its static offset in elements; the layout must be row-major
+    (the identity map, or a strided layout with row-major strides, as a subview of whole rows has)."""
     if not isinstance(value.type, MemRefType):
         if isinstance(value.type, ShapedType):
             raise UnsupportedMatmul(
@@ -77,11 +81,18 @@ def _memref(value: Value, role: str) -> MemRefType:
     mem = MemRefType(value.type)
     if not mem.has_static_shape:
         raise UnsupportedMatmul(f"operand {role} has a dynamic shape ({mem}); mema needs static M, N, K")
-    if not str(mem.layout).startswith("affine_map<(d0, d1) -> (d0, d1)>"):
-        raise UnsupportedMatmul(f"operand {role} has layout {mem.layout}; only the row-major identity layout is supported")
+    strides, offset = mem.get_strides_and_offset()
+    row_major = [mem.shape[1], 1]
+    contiguous = all(size == 1 or stride == expected
+                     for size, stride, expected in zip(mem.shape, strides, row_major, strict=True))
+    if not contiguous or offset < 0:
+        raise UnsupportedMatmul(
+            f"operand {role} has layout {mem.layout}; supported are row-major layouts with a static "
+            "offset (identity, or strided with row-major strides)"
+        )
     if mem.memory_space is not None:
         raise UnsupportedMatmul(f"operand {role} is in memory space {mem.memory_space}; only the default space is supported")
-    return mem
+    return mem, offset
 
 
 def _int_width(mem: MemRefType) -> int | None:
@@ -128,7 +139,7 @@ def read_matmul(op: Operation) -> MatmulOperands:
     if len(op.operands) != 3:
         raise UnsupportedMatmul("expected two inputs and one output")
     a, b, c = op.operands
-    a_t, b_t, c_t = _memref(a, "A"), _memref(b, "B"), _memref(c, "C")
+    (a_t, a_offset), (b_t, b_offset), (c_t, c_offset) = _memref(a, "A"), _memref(b, "B"), _memref(c, "C")
     if "cast" in op.attributes and "unsigned" in str(op.attributes["cast"]):
         raise UnsupportedMatmul("unsigned cast: only signed (sign-extending) int8/int16 matmuls are supported")
     maps = _map_results(op)
@@ -159,4 +170,5 @@ def read_matmul(op: Operation) -> MatmulOperands:
         b_constant=b_const[1] if b_const else None,
         a_global=a_const[0] if a_const else None,
         b_global=b_const[0] if b_const else None,
+        offsets=(a_offset, b_offset, c_offset),
     )

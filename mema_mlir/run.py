@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from mlir.ir import Context, MemRefType, Module
+from mlir.ir import Context, MemRefType, Module, Operation
 
 from mema_mlir import api, emit, model
 from mema_mlir.emulator import Buffer, RunResult, run_function
@@ -134,6 +134,15 @@ def single_matmuls(module: Module) -> dict[str, SingleMatmul]:
     return found
 
 
+# Ops that touch no memory by themselves: with them and matmuls only, every access of the
+# function is one the model predicts.
+_ACCESS_FREE = ("linalg.matmul", "memref.get_global", "memref.subview", "arith.constant", "func.return")
+
+
+def _only_matmuls(function: Operation) -> bool:
+    return all(op.operation.name in _ACCESS_FREE for op in function.regions[0].blocks[0].operations)
+
+
 def numpy_reference(single: SingleMatmul, inputs: Sequence[np.ndarray]) -> tuple[int, np.ndarray]:
     """(index of C's argument, C + A.B with int32 wrap-around) for a single-matmul function."""
     a, b, c = (inputs[s] if isinstance(s, int) else s for s in single.sources)
@@ -167,6 +176,7 @@ def check_file(text: str, *, target: str = "cortex-m4", objective: str = "cycles
         original = Module.parse(text)
         functions = memref_arguments(original)
         singles = single_matmuls(original)
+        matmul_only = {name for name, function in public_functions(original) if _only_matmuls(function)}
     rng = np.random.default_rng(seed)
     checks = []
     for name, arguments in functions.items():
@@ -192,7 +202,7 @@ def check_file(text: str, *, target: str = "cortex-m4", objective: str = "cycles
                      for key in ("loads", "stores", "load_bytes", "store_bytes", "instructions", "cycles")}
         measured = _measured(ours)
         tiled = decisions and all(not d.skipped for d in decisions)
-        if tiled:
+        if tiled and name in matmul_only:
             for key in ("loads", "stores", "load_bytes", "store_bytes"):
                 if predicted[key] != measured[key]:
                     problems.append(f"{key}: predicted {predicted[key]}, measured {measured[key]}")

@@ -117,12 +117,16 @@ class MemaTile(ModelOptions):
                 new_globals.append(_global_text(b_global, operands.b_constant.T, operands.elem))
             b_k_contiguous = True
             re_laid.add(operands.b_global)
+        a_bytes = 1 if operands.elem == "i8" else 2
+        offsets = operands.offsets
+        offset_bytes = (0 if a_global else offsets[0] * a_bytes, 0 if b_global else offsets[1] * a_bytes,
+                        offsets[2] * 4)
         layout = OperandLayout(
             m=operands.m, n=operands.n, k=operands.k, elem=operands.elem,
             a_type=a_type, b_type=b_type, c_type=str(operands.c.type),
             a_pairs=a_pairs, b_k_contiguous=b_k_contiguous,
             a_arg_type=str(operands.a.type), b_arg_type=str(operands.b.type),
-            a_global=a_global, b_global=b_global,
+            a_global=a_global, b_global=b_global, offset_bytes=offset_bytes,
         )
         tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,
                           schedule.a_form, schedule.b_form, schedule.loop_order)

@@ -52,3 +52,14 @@ func.func @unsigned(%a: memref<4x8xi8>, %b: memref<8x4xi8>, %c: memref<4x4xi32>)
   return
 }
 
+
+// -----
+
+// A subview of columns is not row-major contiguous (a subview of whole rows is, and is tiled).
+// REMARK: mema-tile-unsupported.mlir:[[# @LINE + 4]]:3: remark: mema: matmul left unchanged: operand A has layout strided<[16, 1]>; supported are row-major layouts with a static offset
+// FORCED: mema-tile-unsupported.mlir:[[# @LINE + 3]]:3: error: mema-tile: cannot apply fixed:2x2: operand A has layout strided<[16, 1]>
+func.func @columns(%a: memref<4x16xi8>, %b: memref<8x4xi8>, %c: memref<4x4xi32>) {
+  %s = memref.subview %a[0, 0] [4, 8] [1, 1] : memref<4x16xi8> to memref<4x8xi8, strided<[16, 1]>>
+  linalg.matmul ins(%s, %b : memref<4x8xi8, strided<[16, 1]>>, memref<8x4xi8>) outs(%c : memref<4x4xi32>)
+  return
+}
