@@ -9,14 +9,23 @@ DIMS = [1, 2, 3, 4, 5, 7, 11, 13, 17, 31, 33, 64, 97, 127, 130]
 
 
 def matmul_text(rng: np.random.Generator, m: int, n: int, k: int, elem: str, b_kn: bool,
-                a_constant: bool) -> str:
+                a_constant: bool, row_subviews: bool = False) -> str:
     """One function @f holding one linalg.matmul: B as [N, K] (b_kn) or [K, N]; A a constant
-    global (random values, extremes planted) or an argument."""
+    global (random values, extremes planted) or an argument; with `row_subviews`, the run-time A
+    and C are subviews of whole rows (a static offset) of larger arguments."""
     a_type = f"memref<{m}x{k}x{elem}>"
     b_type = f"memref<{n}x{k}x{elem}>" if b_kn else f"memref<{k}x{n}x{elem}>"
     c_type = f"memref<{m}x{n}xi32>"
     maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, "
             "affine_map<(m, n, k) -> (m, n)>] ") if b_kn else ""
+    if row_subviews and not a_constant:
+        a_view = f"memref<{m}x{k}x{elem}, strided<[{k}, 1], offset: {2 * k}>>"
+        c_view = f"memref<{m}x{n}xi32, strided<[{n}, 1], offset: {n}>>"
+        return (f"func.func @f(%abig: memref<{m + 3}x{k}x{elem}>, %b: {b_type}, %cbig: memref<{m + 1}x{n}xi32>) {{\n"
+                f"  %a = memref.subview %abig[2, 0] [{m}, {k}] [1, 1] : memref<{m + 3}x{k}x{elem}> to {a_view}\n"
+                f"  %c = memref.subview %cbig[1, 0] [{m}, {n}] [1, 1] : memref<{m + 1}x{n}xi32> to {c_view}\n"
+                f"  linalg.matmul {maps}ins(%a, %b : {a_view}, {b_type}) outs(%c : {c_view})\n"
+                "  return\n}\n")
     op = f"  linalg.matmul {maps}ins(%a, %b : {a_type}, {b_type}) outs(%c : {c_type})\n"
     if not a_constant:
         return f"func.func @f(%a: {a_type}, %b: {b_type}, %c: {c_type}) {{\n{op}  return\n}}\n"
