@@ -9,7 +9,7 @@
 // CHECK: function
 // CHECK: two_layers {{.*}} ok{{$}}
 // CHECK: weights_in_flash {{.*}}9x1x40 {{ *}}[[L:[0-9]+]]/[[L]] {{.*}} ok (numpy)
-// CHECK: fill_and_subviews {{.*}}4x8x16,2x8x16,skipped {{.*}} ok{{$}}
+// CHECK: fill_and_subviews {{.*}}4x8x16,2x8x16,skipped {{.*}} ok (counts not compared: predicted covers tiled matmuls only)
 // CHECK: row_subviews {{.*}}3x5x16 {{ *}}[[L2:[0-9]+]]/[[L2]] {{.*}} ok{{$}}
 // CHECK: est. cycles: from the Cortex-M4 timing table
 // JSON: "function": "two_layers"
