@@ -24,7 +24,7 @@ from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
 
 from mema_mlir import diagnostics, emit, model, registry
-from mema_mlir.lowering.stages import lowering_passes
+from mema_mlir.lowering.stages import COMPILE_PIPELINE, lowering_passes
 from mema_mlir.options import OptionError, build_options
 from mema_mlir.pipeline import Pipeline, add_to_pass_manager
 from mema_mlir.planning import Decision
@@ -93,7 +93,7 @@ def compile_module(
         raise ValueError(f"emit_kind '{emit_kind}': expected mlir, llvm, asm or obj")
     target_description = model.load_target(target)
     defaults = {"target": target, "objective": objective, "schedule": schedule}
-    pipeline = Pipeline.parse("mema-tile," + ",".join(lowering_passes()), defaults)
+    pipeline = Pipeline.parse(COMPILE_PIPELINE, defaults)
     text = source if isinstance(source, str) else str(source)
     with Context():
         collected: list[diagnostics.Diagnostic] = []

@@ -81,15 +81,6 @@ class Idx:
     iv: str | None
     const: int = 0
 
-    def plus(self, offset: int) -> Idx:
-        return Idx(self.iv, self.const + offset)
-
-    def affine(self) -> str:
-        """The index as an affine.load/store subscript."""
-        if self.iv is None:
-            return str(self.const)
-        return f"{self.iv} + {self.const}" if self.const else self.iv
-
 
 class _Text:
     """Lines of MLIR with indentation and fresh SSA names."""

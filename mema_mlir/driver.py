@@ -20,7 +20,7 @@ from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
 
 from mema_mlir import diagnostics, emit, header, model
-from mema_mlir.lowering.stages import lowering_passes
+from mema_mlir.lowering.stages import COMPILE_PIPELINE
 from mema_mlir.pipeline import Pipeline, PipelineError
 from mema_mlir.planning import Decision
 from mema_mlir.transform_script import transform_script
@@ -147,7 +147,7 @@ class Driver:
         if config.pass_pipeline is not None:
             return Pipeline.parse(config.pass_pipeline, defaults)
         if config.emit in ("llvm", "asm", "obj"):
-            return Pipeline.parse("mema-tile," + ",".join(lowering_passes()), defaults)
+            return Pipeline.parse(COMPILE_PIPELINE, defaults)
         if config.emit == "transform" or config.report_path or config.remarks:
             return Pipeline.parse("mema-analyze", defaults)
         return None

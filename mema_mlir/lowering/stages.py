@@ -53,12 +53,9 @@ def lowering_passes() -> tuple[str, ...]:
     return tuple(p for stage in STAGES for p in stage.passes)
 
 
-def lowering_pipeline() -> str:
-    """The whole lowering as one --pass-pipeline string."""
-    return "builtin.module(" + ",".join(lowering_passes()) + ")"
-
-
 LOWERING_NAME = "mema-lowering"
+# What `--emit=llvm|asm|obj` and api.compile_module run: tile, then lower.
+COMPILE_PIPELINE = f"mema-tile,{LOWERING_NAME}"
 
 
 def named_pipelines() -> dict[str, tuple[str, ...]]:
