@@ -1,18 +1,19 @@
-"""Measure which register tiles llc allocates without spilling, per kernel family and k-unroll.
+"""Measure which MLA register tiles llc allocates without spilling (the DSP kernels' k loops are
+inline assembly whose registers the model counts exactly; only the llc-compiled MLA kernel of
+cores without the DSP extension needs this table).
 
 The model's register count (mema_mlir/model/registers.py) must describe the code llc really
 produces: a tile the model calls legal must never spill in its inner loop. This script compiles
-every tile up to `--max-accumulators` for each family over several problem shapes, keeps the tiles
-that are spill-free on all of them, reduces the set to its down-closed part (a tile is kept only if
-every smaller tile is: the optimiser relies on that monotonicity), and prints the table as Python.
+every tile up to `--max-accumulators` over several problem shapes, keeps the tiles that are
+spill-free on all of them, reduces the set to its down-closed part (a tile is kept only if every
+smaller tile is: the optimiser relies on that monotonicity), and prints the table as Python.
 
-    python benchmarks/calibrate_registers.py > /tmp/table.txt   # a few minutes on 2 cores
+    python benchmarks/calibrate_registers.py     # about a minute on 2 cores
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 from concurrent.futures import ProcessPoolExecutor
 
@@ -20,20 +21,10 @@ from mlir.ir import Context, Module
 
 from mema_mlir import emit, model
 from mema_mlir.asm_inspect import innermost_loops
-from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
+from mema_mlir.codegen import TileParams, standalone_module
 
-FAMILIES = [
-    ("smlad", "bytes", "words", "i8"),
-    ("smlad", "pairs", "words", "i8"),
-    ("smlad", "bytes", "strided", "i8"),
-    ("smlad", "pairs", "strided", "i8"),
-    ("smlad", "halves", "words", "i16"),
-    ("smlad", "halves", "strided", "i16"),
-    ("mla", "elements", "elements", "i8"),
-    ("mla", "elements", "elements", "i16"),
-]
-# Shapes that exercise different trip counts and offsets (K multiple of the group or not).
-SHAPES = [(64, 64, 576), (40, 36, 64), (24, 24, 27)]
+# Shapes that exercise different trip counts and offsets, both B layouts.
+SHAPES = [(64, 64, 576, True), (40, 36, 64, False), (24, 24, 27, True)]
 
 
 def _set_llc_flags(flags: tuple[str, ...]) -> None:
@@ -41,13 +32,9 @@ def _set_llc_flags(flags: tuple[str, ...]) -> None:
 
 
 def spills(args: tuple) -> bool:
-    (kernel, a_form, b_form, elem), (m, n, k), mr, nr, ku = args
-    b_contiguous = b_form != "strided"
-    a_elem = "i16" if a_form == "pairs" or elem == "i16" else "i8"
-    b_shape = f"{n}x{k}" if b_contiguous else f"{k}x{n}"
-    layout = OperandLayout(m, n, k, elem, f"memref<{m}x{k}x{a_elem}>", f"memref<{b_shape}x{elem}>",
-                           f"memref<{m}x{n}xi32>", a_form == "pairs", b_contiguous)
-    text = KernelWriter(layout, TileParams(mr, nr, ku, kernel, a_form, b_form), "{}").write()
+    elem, (m, n, k, b_contiguous), mr, nr = args
+    tile = TileParams(mr, nr, 1, "mla", "elements", "elements", "b", "ij")
+    text = standalone_module(m, n, k, elem, tile, a_constant=False, b_k_contiguous=b_contiguous)
     with Context():
         module = Module.parse(text)
         emit.lower_to_llvm_dialect(module)
@@ -64,25 +51,20 @@ def down_closed(tiles: set[tuple[int, int]]) -> set[tuple[int, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--max-accumulators", type=int, default=12)
-    parser.add_argument("--ku", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--json", help="also write the table as JSON")
     parser.add_argument("--llc-flags", default=" ".join(emit.LLC_FLAGS),
                         help=f"llc options to measure (default: what mema uses, '{' '.join(emit.LLC_FLAGS)}')")
-    parser.add_argument("--families", type=int, nargs="+", help="indices into FAMILIES to measure")
     args = parser.parse_args()
     tiles = [(mr, nr) for mr in range(1, args.max_accumulators + 1)
              for nr in range(1, args.max_accumulators + 1) if mr * nr <= args.max_accumulators]
-    families = [FAMILIES[i] for i in args.families] if args.families else FAMILIES
-    jobs = [(family, shape, mr, nr, ku) for family in families for ku in args.ku
-            for (mr, nr) in tiles for shape in SHAPES]
+    jobs = [(elem, shape, mr, nr) for elem in ("i8", "i16") for (mr, nr) in tiles for shape in SHAPES]
     flags = tuple(args.llc_flags.split())
     with ProcessPoolExecutor(initializer=_set_llc_flags, initargs=(flags,)) as pool:
         results = dict(zip(jobs, pool.map(spills, jobs, chunksize=8), strict=True))
     table: dict[str, list[tuple[int, int]]] = {}
-    for family, ku in itertools.product(families, args.ku):
-        clean = {(mr, nr) for (mr, nr) in tiles
-                 if not any(results[(family, shape, mr, nr, ku)] for shape in SHAPES)}
-        table[f"{','.join(family)},ku={ku}"] = sorted(down_closed(clean))
+    for elem in ("i8", "i16"):
+        clean = {(mr, nr) for (mr, nr) in tiles if not any(results[(elem, shape, mr, nr)] for shape in SHAPES)}
+        table[elem] = sorted(down_closed(clean))
     for key, value in table.items():
         print(f"{key}: {value}")
     if args.json:

@@ -1,14 +1,14 @@
-"""Write the register-tiled loop nest of one matmul as MLIR text (affine + llvm intrinsics).
+"""Write the register-tiled loop nest of one matmul as MLIR text (affine + llvm dialect).
 
 The text is parsed in the op's context and spliced in place of the `linalg.matmul` by mema-tile.
 Shape of the code, which the analytical model counts instruction by instruction:
 
-    for each register tile (full tiles in affine loops, edge tiles as their own nests):
-      load the mr' x nr' accumulators from C                    (C read once)
-      affine.for over k groups, iter_args = the accumulators    (ku groups per iteration)
-      affine.for over leftover groups (ku = 1)
-      affine.for over the K % group remainder (element loads, multiply-add)
-      store the accumulators to C                              (C written once)
+    for each column block (loop order "ji" with a packed B: pack the block's columns first)
+      for each register tile (full tiles in affine loops, edge tiles as their own nests):
+        load the mr' x nr' accumulators from C                    (C read once)
+        the k loop: one inline-asm micro-kernel (SMLAD kernels, microkernel.py), or an
+        affine.for over k with element loads and MLA (cores without DSP)
+        store the accumulators to C                              (C written once)
 
 Operands are addressed through one raw pointer each (`memref.extract_aligned_pointer_as_index`),
 so that a 32-bit word can be loaded from an int8 row at any byte offset: the LDR the DSP kernel
@@ -17,28 +17,18 @@ wants. Upstream's vector lowering would widen every index to i64 on this 32-bit 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-
-def pairs_layout(a: np.ndarray) -> np.ndarray:
-    """A [M, K] int8 as int16 in SMLAD pair order: per 4 k, (a0, a2, a1, a3); the K % 4 tail as is.
-
-    The DSP kernel splits each B word with SXTB16 into (b0, b2) and (b1, b3); A stored this way
-    gives the matching pairs with plain word loads and no SXTB16.
-    """
-    m, k = a.shape
-    out = a.astype(np.int16).copy()
-    full = (k // 4) * 4
-    if full:
-        groups = out[:, :full].reshape(m, k // 4, 4)
-        out[:, :full] = groups[:, :, [0, 2, 1, 3]].reshape(m, full)
-    return out
-
-
-GROUP_K = {("smlad", "i8"): 4, ("smlad", "i16"): 2, ("mla", "i8"): 1, ("mla", "i16"): 1}
+from mema_mlir.inline_asm import Operand, inline_asm
+from mema_mlir.model.microkernel import (
+    PackSpec,
+    TileSpec,
+    group_k,
+    pack_program,
+    panel_row_bytes,
+    tile_program,
+    tile_sides,
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +40,8 @@ class TileParams:
     ku: int
     kernel: str  # "smlad" | "mla"
     a_form: str  # "bytes" | "pairs" | "halves" | "elements"
-    b_form: str  # "words" | "strided" | "elements"
+    b_form: str  # "words" | "strided" | "packed" | "elements"
+    kept: str = "b"  # "a" | "b" | "ab"
     loop_order: str = "ij"
 
 
@@ -65,13 +56,15 @@ class OperandLayout:
     a_type: str  # memref type text of the A the kernel reads
     b_type: str
     c_type: str
-    a_pairs: bool  # A is the pre-expanded int16 pairs buffer [M, K]
+    a_panel: bool  # A is the compile-time panel buffer (relayout.panel_layout) of a constant
     b_k_contiguous: bool  # B is [N, K]
     a_arg_type: str = ""  # the type of the op's own A operand, when A is read from a re-laid global
     b_arg_type: str = ""
     a_global: str = ""  # symbol of the compile-time re-laid copy of A, if any
     b_global: str = ""
     offset_bytes: tuple[int, int, int] = (0, 0, 0)  # static offsets of A, B, C (e.g. row subviews)
+    pack_global: str = ""  # symbol of the run-time packing buffer of B, if any
+    pack_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,10 +99,10 @@ class KernelWriter:
         self.tile = tile
         self.schedule_attr = schedule_attr
         self.t = _Text()
-        self.group = GROUP_K[(tile.kernel, layout.elem)]
-        b_bytes = 1 if layout.elem == "i8" else 2
-        self.a_elem_bytes = 2 if (layout.a_pairs or layout.elem == "i16") else 1
-        self.b_elem_bytes = b_bytes
+        self.elem_bytes = 1 if layout.elem == "i8" else 2
+        # Bytes from one row of A (as the kernel reads it) to the next: a panel's rows share it.
+        self.a_row_bytes = (panel_row_bytes(layout.elem, layout.k, tile.a_form) if layout.a_panel
+                            else layout.k * self.elem_bytes)
 
     # ---- small emitters -------------------------------------------------------------------
     def const_i32(self, value: int) -> str:
@@ -129,18 +122,25 @@ class KernelWriter:
             if idx.iv not in dims:
                 dims.append(idx.iv)
             parts.append(f"d{dims.index(idx.iv)} * {scale}" if scale != 1 else f"d{dims.index(idx.iv)}")
-        expr = " + ".join(parts + ([str(total)] if total else []))
         if not dims:
-            offset_i32 = self.const_i32(total)
-        else:
-            dim_list = ", ".join(f"d{i}" for i in range(len(dims)))
-            offset = self.t.fresh("off")
-            self.t.emit(f"{offset} = affine.apply affine_map<({dim_list}) -> ({expr})>({', '.join(dims)})")
-            offset_i32 = self.t.fresh("offi")
-            self.t.emit(f"{offset_i32} = arith.index_cast {offset} : index to i32")
+            return self.offset_pointer(base, total)
+        expr = " + ".join(parts + ([str(total)] if total else []))
+        dim_list = ", ".join(f"d{i}" for i in range(len(dims)))
+        offset = self.t.fresh("off")
+        self.t.emit(f"{offset} = affine.apply affine_map<({dim_list}) -> ({expr})>({', '.join(dims)})")
+        offset_i32 = self.t.fresh("offi")
+        self.t.emit(f"{offset_i32} = arith.index_cast {offset} : index to i32")
+        return self.gep(base, offset_i32)
+
+    def gep(self, base: str, offset_i32: str) -> str:
         pointer = self.t.fresh("p")
         self.t.emit(f"{pointer} = llvm.getelementptr {base}[{offset_i32}] : (!llvm.ptr, i32) -> !llvm.ptr, i8")
         return pointer
+
+    def offset_pointer(self, base: str, offset: int) -> str:
+        if offset == 0:
+            return base
+        return self.gep(base, self.const_i32(offset))
 
     def load(self, pointer: str, bits: int) -> str:
         """A load of `bits`, sign-extended to i32 when narrower (LDR, LDRSH, LDRSB)."""
@@ -152,30 +152,8 @@ class KernelWriter:
         self.t.emit(f"{wide} = arith.extsi {value} : i{bits} to i32")
         return wide
 
-    def intrinsic(self, name: str, *args: str) -> str:
-        result = self.t.fresh("s" if name == "sxtb16" else "m")
-        types = ", ".join("i32" for _ in args)
-        self.t.emit(f'{result} = llvm.call_intrinsic "llvm.arm.{name}"({", ".join(args)}) : ({types}) -> i32')
-        return result
-
-    def rotate_right_8(self, word: str) -> str:
-        high = self.t.fresh("r")
-        low = self.t.fresh("r")
-        rotated = self.t.fresh("ror")
-        self.t.emit(f"{high} = arith.shrui {word}, {self.const_i32(8)} : i32")
-        self.t.emit(f"{low} = arith.shli {word}, {self.const_i32(24)} : i32")
-        self.t.emit(f"{rotated} = arith.ori {high}, {low} : i32")
-        return rotated
-
-    def pack_halves(self, low: str, high: str) -> str:
-        """(low & 0xffff) | (high << 16): the PKHBT instruction."""
-        masked = self.t.fresh("lo")
-        shifted = self.t.fresh("hi")
-        packed = self.t.fresh("pk")
-        self.t.emit(f"{masked} = arith.andi {low}, {self.const_i32(65535)} : i32")
-        self.t.emit(f"{shifted} = arith.shli {high}, {self.const_i32(16)} : i32")
-        self.t.emit(f"{packed} = arith.ori {masked}, {shifted} : i32")
-        return packed
+    def store(self, value: str, pointer: str) -> None:
+        self.t.emit(f"llvm.store {value}, {pointer} {{alignment = 4 : i64}} : i32, !llvm.ptr")
 
     def multiply_add(self, acc: str, a: str, b: str) -> str:
         product = self.t.fresh("mul")
@@ -184,91 +162,81 @@ class KernelWriter:
         self.t.emit(f"{total} = arith.addi {acc}, {product} : i32")
         return total
 
-    # ---- operand addressing ---------------------------------------------------------------
-    # One pointer per operand and tile (pAt, pBt, pCt), moved along k once per loop iteration
-    # (pAk, pBk); rows and columns are constant offsets from it, which LDR/STR encode as
-    # immediates. This keeps the k loop at three address/loop registers, as the model counts.
+    # ---- tile pointers --------------------------------------------------------------------
+    def tile_pointers(self, row0: Idx, col0: Idx) -> tuple[str, str, str]:
+        """A at the tile's first row (its panel, for a re-laid constant), B at its first column
+        (the packing buffer for a packed B), C at the tile's corner."""
+        lay = self.layout
+        p_a = self.address("%ptrA", [(row0, self.a_row_bytes)], 0)
+        if self.tile.b_form == "packed":
+            p_b = "%ptrP"
+        else:
+            b_scale = lay.k * self.elem_bytes if lay.b_k_contiguous else self.elem_bytes
+            p_b = self.address("%ptrB", [(col0, b_scale)], 0)
+        p_c = self.address("%ptrC", [(row0, lay.n * 4), (col0, 4)], 0)
+        return p_a, p_b, p_c
+
+    # ---- the DSP micro-kernel (inline assembly) ---------------------------------------------
+    def dsp_tile(self, row0: Idx, col0: Idx, mr: int, nr: int) -> None:
+        """C's tile is loaded and stored by the micro-kernel itself (its address enters in a
+        scratch register), so that no accumulator is live into or out of the statement."""
+        lay, tile = self.layout, self.tile
+        p_a, p_b, p_c = self.tile_pointers(row0, col0)
+        a_side, b_side = tile_sides(lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, mr, nr)
+        program = tile_program(TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k, 4 * lay.n))
+        accumulators = [f"c{r}_{c}" for r in range(mr) for c in range(nr)]
+        registers = [Operand(name, "", "i32") for name in accumulators]
+        registers += [Operand("pa", p_a, "!llvm.ptr"), Operand("pb", p_b, "!llvm.ptr")]
+        if program.uses_counter:
+            registers.append(Operand("n", self.const_i32(program.trips), "i32"))
+        preload = {"c": (p_c, "!llvm.ptr"), "cstride": (self.const_i32(4 * lay.n), "i32")}
+        registers += [Operand(scratch, preload[name][0], preload[name][1])
+                      for name, scratch in program.preloaded]
+        inline_asm(program, registers, [], self.t.fresh, self.t.emit)
+
+    def pack_block(self, col0: Idx, columns: int) -> None:
+        """Pack the block's B columns into the buffer (microkernel.pack_program), one
+        statement per column: int16 pairs for int8, a K-contiguous copy for int16."""
+        lay = self.layout
+        strided = not lay.b_k_contiguous
+        e = self.elem_bytes
+        spec = PackSpec(lay.elem, "strided" if strided else "rows", columns, lay.k, lay.n * e)
+        program = pack_program(spec)
+        group_bytes = 4 * spec.word_pairs
+        strides = [Operand(f"kstride{q}", self.const_i32(q * lay.n * e), "i32")
+                   for q in range(1, group_k(lay.elem) + 1)] if strided else []
+        for c in range(columns):
+            source_scale = e if strided else lay.k * e
+            source = self.address("%ptrB", [(col0, source_scale)], c * source_scale)
+            registers = [Operand("src", source, "!llvm.ptr"),
+                         Operand("dst", self.offset_pointer("%ptrP", c * group_bytes), "!llvm.ptr")]
+            if program.uses_counter:
+                registers.append(Operand("n", self.const_i32(program.trips), "i32"))
+            inline_asm(program, registers, strides, self.t.fresh, self.t.emit)
+
+    # ---- the MLA kernel (llc-compiled) ---------------------------------------------------
+    # One pointer per operand and tile, moved along k once per loop iteration; rows and
+    # columns are constant offsets from it, which LDR/STR encode as immediates.
     def a_address(self, r: int, kx: int) -> str:
-        e = self.a_elem_bytes
-        return self.offset_pointer(self.p_ak, r * self.layout.k * e + kx * e)
+        return self.offset_pointer(self.p_ak, r * self.a_row_bytes + kx * self.elem_bytes)
 
     def b_address(self, c: int, kx: int) -> str:
-        e, lay = self.b_elem_bytes, self.layout
+        e, lay = self.elem_bytes, self.layout
         if lay.b_k_contiguous:
             return self.offset_pointer(self.p_bk, c * lay.k * e + kx * e)
         return self.offset_pointer(self.p_bk, kx * lay.n * e + c * e)
 
-    def offset_pointer(self, base: str, offset: int) -> str:
-        if offset == 0:
-            return base
-        return self.address(base, [], offset)
-
     def k_strides(self) -> tuple[int, int]:
         """Bytes that pAk and pBk advance per k."""
         lay = self.layout
-        b_stride = self.b_elem_bytes if lay.b_k_contiguous else lay.n * self.b_elem_bytes
-        return self.a_elem_bytes, b_stride
-
-    # ---- the k-step bodies ----------------------------------------------------------------
-    def dsp_group(self, accs: list[str], rows: int, cols: int, kx: int) -> list[str]:
-        """One group of k for the SMLAD kernels; returns the new accumulators."""
-        lay, tile = self.layout, self.tile
-        if lay.elem == "i8":
-            # Keep the split values of the smaller side in registers and stream the other side
-            # one half-word pair at a time (word, then low pair, then high pair): the staging
-            # the model's register count assumes.
-            def a_parts(row: int) -> list[Callable[[], str]]:
-                if tile.a_form == "pairs":
-                    return [lambda: self.load(self.a_address(row, kx), 32),
-                            lambda: self.load(self.a_address(row, kx + 2), 32)]
-                word = self.load(self.a_address(row, kx), 32)
-                return [lambda: self.intrinsic("sxtb16", word),
-                        lambda: self.intrinsic("sxtb16", self.rotate_right_8(word))]
-
-            def b_parts(col: int) -> list[Callable[[], str]]:
-                if tile.b_form == "strided":
-                    b = [self.load(self.b_address(col, kx + q), 8) for q in range(4)]
-                    return [lambda: self.pack_halves(b[0], b[2]),
-                            lambda: self.pack_halves(b[1], b[3])]
-                word = self.load(self.b_address(col, kx), 32)
-                return [lambda: self.intrinsic("sxtb16", word),
-                        lambda: self.intrinsic("sxtb16", self.rotate_right_8(word))]
-
-            out = list(accs)
-            stream_rows = cols <= rows
-            kept = [[make() for make in (b_parts(c) if stream_rows else a_parts(c))]
-                    for c in range(cols if stream_rows else rows)]
-            for s_index in range(rows if stream_rows else cols):
-                makers = a_parts(s_index) if stream_rows else b_parts(s_index)
-                for half, make in enumerate(makers):
-                    streamed = make()
-                    for k_index, kept_pair in enumerate(kept):
-                        r, c = (s_index, k_index) if stream_rows else (k_index, s_index)
-                        a, b = (streamed, kept_pair[half]) if stream_rows else (kept_pair[half], streamed)
-                        i = r * cols + c
-                        out[i] = self.intrinsic("smlad", a, b, out[i])
-            return out
-        a_words = [self.load(self.a_address(row, kx), 32) for row in range(rows)]
-        b_words: list[str] = []
-        for col in range(cols):
-            if tile.b_form == "strided":
-                b_words.append(self.pack_halves(self.load(self.b_address(col, kx), 16),
-                                                self.load(self.b_address(col, kx + 1), 16)))
-            else:
-                b_words.append(self.load(self.b_address(col, kx), 32))
-        out = list(accs)
-        for r, a in enumerate(a_words):
-            for c, b in enumerate(b_words):
-                i = r * cols + c
-                out[i] = self.intrinsic("smlad", a, b, out[i])
-        return out
+        b_stride = self.elem_bytes if lay.b_k_contiguous else lay.n * self.elem_bytes
+        return self.elem_bytes, b_stride
 
     def element_step(self, accs: list[str], rows: int, cols: int, kx: int) -> list[str]:
-        """One k of multiply-add with element loads (the MLA kernel and every remainder)."""
-        a_bits = 8 * self.a_elem_bytes
-        b_bits = 8 * self.b_elem_bytes
-        a_vals = [self.load(self.a_address(row, kx), a_bits) for row in range(rows)]
-        b_vals = [self.load(self.b_address(col, kx), b_bits) for col in range(cols)]
+        """One k of multiply-add with element loads."""
+        bits = 8 * self.elem_bytes
+        a_vals = [self.load(self.a_address(row, kx), bits) for row in range(rows)]
+        b_vals = [self.load(self.b_address(col, kx), bits) for col in range(cols)]
         out = list(accs)
         for r, a in enumerate(a_vals):
             for c, b in enumerate(b_vals):
@@ -276,9 +244,7 @@ class KernelWriter:
                 out[i] = self.multiply_add(out[i], a, b)
         return out
 
-    # ---- loops ----------------------------------------------------------------------------
-    def k_loop(self, accs: list[str], rows: int, cols: int, lo: int, hi: int,
-               step: int, body: str, unroll: int) -> list[str]:
+    def k_loop(self, accs: list[str], rows: int, cols: int, lo: int, hi: int, unroll: int) -> list[str]:
         """affine.for over k in [lo, hi): the accumulators and the two moving operand pointers
         are iter_args (pointers advance by a constant, so rows and columns stay immediates)."""
         if hi <= lo:
@@ -294,50 +260,39 @@ class KernelWriter:
         count = len(accs)
         bind = ", ".join(f"{i} = {a}" for i, a in zip(iters, accs, strict=True))
         types = ", ".join(["i32"] * count + ["!llvm.ptr", "!llvm.ptr"])
-        t.emit(f"{results}:{count + 2} = affine.for {k} = {lo} to {hi} step {step} "
+        t.emit(f"{results}:{count + 2} = affine.for {k} = {lo} to {hi} step {unroll} "
                f"iter_args({bind}, {iter_a} = {entry_a}, {iter_b} = {entry_b}) -> ({types}) {{")
         t.depth += 1
         current = iters
         self.p_ak, self.p_bk = iter_a, iter_b
         for u in range(unroll):
-            if body == "group":
-                current = self.dsp_group(current, rows, cols, u * self.group)
-            else:
-                current = self.element_step(current, rows, cols, u)
-        next_a = self.offset_pointer(iter_a, step * a_stride)
-        next_b = self.offset_pointer(iter_b, step * b_stride)
+            current = self.element_step(current, rows, cols, u)
+        next_a = self.offset_pointer(iter_a, unroll * a_stride)
+        next_b = self.offset_pointer(iter_b, unroll * b_stride)
         t.emit(f"affine.yield {', '.join(current)}, {next_a}, {next_b} : {types}")
         t.depth -= 1
         t.emit("}")
         return [f"{results}#{i}" for i in range(count)]
 
-    def tile_body(self, row0: Idx, col0: Idx, mr: int, nr: int) -> None:
+    def mla_tile(self, row0: Idx, col0: Idx, mr: int, nr: int) -> None:
         """Load accumulators, run the k loops, store: one register tile of mr x nr."""
-        t, lay = self.t, self.layout
-        self.p_at = self.address("%ptrA", [(row0, lay.k * self.a_elem_bytes)], 0)
-        b_scale = lay.k * self.b_elem_bytes if lay.b_k_contiguous else self.b_elem_bytes
-        self.p_bt = self.address("%ptrB", [(col0, b_scale)], 0)
-        p_ct = self.address("%ptrC", [(row0, lay.n * 4), (col0, 4)], 0)
-        accs: list[str] = []
-        for r in range(mr):
-            for c in range(nr):
-                accs.append(self.load(self.offset_pointer(p_ct, (r * lay.n + c) * 4), 32))
-        group, ku, k_total = self.group, self.tile.ku, lay.k
-        groups = k_total // group
-        main_end = (groups // ku) * ku * group
+        lay = self.layout
+        self.p_at, self.p_bt, p_ct = self.tile_pointers(row0, col0)
+        pointers = [self.offset_pointer(p_ct, (r * lay.n + c) * 4) for r in range(mr) for c in range(nr)]
+        accs = [self.load(pointer, 32) for pointer in pointers]
+        ku, k_total = self.tile.ku, lay.k
+        main_end = (k_total // ku) * ku
+        accs = self.k_loop(accs, mr, nr, 0, main_end, ku)
+        accs = self.k_loop(accs, mr, nr, main_end, k_total, 1)
+        for value, pointer in zip(accs, pointers, strict=True):
+            self.store(value, pointer)
+
+    # ---- loops ----------------------------------------------------------------------------
+    def tile_body(self, row0: Idx, col0: Idx, mr: int, nr: int) -> None:
         if self.tile.kernel == "smlad":
-            accs = self.k_loop(accs, mr, nr, 0, main_end, ku * group, "group", ku)
-            accs = self.k_loop(accs, mr, nr, main_end, groups * group, group, "group", 1)
-            accs = self.k_loop(accs, mr, nr, groups * group, k_total, 1, "element", 1)
+            self.dsp_tile(row0, col0, mr, nr)
         else:
-            accs = self.k_loop(accs, mr, nr, 0, main_end, ku, "element", ku)
-            accs = self.k_loop(accs, mr, nr, main_end, k_total, 1, "element", 1)
-        index = 0
-        for r in range(mr):
-            for c in range(nr):
-                pointer = self.offset_pointer(p_ct, (r * lay.n + c) * 4)
-                t.emit(f"llvm.store {accs[index]}, {pointer} {{alignment = 4 : i64}} : i32, !llvm.ptr")
-                index += 1
+            self.mla_tile(row0, col0, mr, nr)
 
     def blocks(self, extent: int, size: int) -> list[tuple[int, int, int]]:
         """(start, end, tile) of the full-tile range and the edge tile along one dimension."""
@@ -367,6 +322,8 @@ class KernelWriter:
                 t.depth += 1
                 self._pending_attr = attr
             outer = Idx(o_iv, 0 if o_iv else o_start)
+            if tile.b_form == "packed":
+                self.pack_block(outer, o_size)
             for i_start, i_end, i_size in inner_blocks:
                 i_iv = None
                 if i_end - i_start > i_size:
@@ -390,9 +347,12 @@ class KernelWriter:
         self._consts: dict[str, int] = {}
         self._pending_attr = ""
         t, lay = self.t, self.layout
-        for (name, type_text, symbol), offset in zip(
-                (("A", lay.a_type, lay.a_global), ("B", lay.b_type, lay.b_global), ("C", lay.c_type, "")),
-                lay.offset_bytes, strict=True):
+        operands = [("A", lay.a_type, lay.a_global, lay.offset_bytes[0]),
+                    ("B", lay.b_type, lay.b_global, lay.offset_bytes[1]),
+                    ("C", lay.c_type, "", lay.offset_bytes[2])]
+        if lay.pack_global:
+            operands.append(("P", lay.pack_type, lay.pack_global, 0))
+        for name, type_text, symbol, offset in operands:
             source = f"%{name}"
             if symbol:
                 source = f"%relaid{name}"
@@ -412,3 +372,28 @@ class KernelWriter:
         b_arg = lay.b_arg_type or lay.b_type
         header = f"func.func @kernel(%A: {a_arg}, %B: {b_arg}, %C: {lay.c_type}) {{"
         return "\n".join([header, *t.lines, "}"])
+
+
+def standalone_module(m: int, n: int, k: int, elem: str, tile: TileParams, *, a_constant: bool,
+                      b_k_contiguous: bool) -> str:
+    """A module holding `@kernel(%A, %B, %C)`: C += A.B with this tile, operands as arguments
+    (for tests and calibration, without going through mema-tile). A is passed as the kernel
+    reads it: relayout.panel_layout(a, mr, a_form) flat when `a_constant` (and the kernel is a
+    DSP one), else [M, K]; B as [N, K] or [K, N]; a packed B gets its buffer as a global."""
+    a_panel = a_constant and tile.kernel == "smlad"
+    if a_panel:
+        elements = panel_row_bytes(elem, k, tile.a_form) * m // (1 if tile.a_form == "bytes" else 2)
+        a_type = f"memref<{elements}x{'i8' if tile.a_form == 'bytes' else 'i16'}>"
+    else:
+        a_type = f"memref<{m}x{k}x{elem}>"
+    b_type = f"memref<{n}x{k}x{elem}>" if b_k_contiguous else f"memref<{k}x{n}x{elem}>"
+    globals_text: list[str] = []
+    pack_global = pack_type = ""
+    if tile.b_form == "packed":
+        halfwords = tile.nr * panel_row_bytes(elem, k, "packed") // 2
+        pack_global, pack_type = "__mema_pack0", f"memref<{halfwords}xi16>"
+        globals_text.append(f'memref.global "private" @{pack_global} : {pack_type} = dense<0> '
+                            "{alignment = 4 : i64}")
+    layout = OperandLayout(m, n, k, elem, a_type, b_type, f"memref<{m}x{n}xi32>", a_panel,
+                           b_k_contiguous, pack_global=pack_global, pack_type=pack_type)
+    return "\n".join([*globals_text, KernelWriter(layout, tile, "{}").write()])

@@ -18,11 +18,11 @@ from mema_mlir.tools import find_tool
 
 EMIT_FORMATS = ("mlir", "llvm", "asm", "obj", "header", "transform")
 
-# LSR folds the kernel's moving pointers back into base + index form, which costs a register
-# per operand row and makes the tile spill; our IR already carries strength-reduced pointers.
-# The PBQP allocator keeps more of our tiles spill-free than the greedy one (measured with
-# benchmarks/calibrate_registers.py: e.g. the int8 2x2 tile, CMSIS-NN's, spills under greedy).
-LLC_FLAGS: tuple[str, ...] = ("-O3", "-disable-lsr", "-regalloc=pbqp")
+# LSR folds the MLA kernel's moving pointers back into base + index form, which costs a
+# register per operand row and makes the tile spill; our IR already carries strength-reduced
+# pointers. The default (greedy) register allocator: the DSP kernels' k loops are inline
+# assembly, and PBQP aborts in its spiller on the 14-register statements (seen with llc 22).
+LLC_FLAGS: tuple[str, ...] = ("-O3", "-disable-lsr")
 
 
 class EmitError(RuntimeError):

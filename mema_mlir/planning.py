@@ -17,6 +17,7 @@ from mema_mlir import model
 from mema_mlir.matmul import MatmulOperands, UnsupportedMatmul, read_matmul
 
 OBJECTIVES = ("cycles", "accesses", "energy")
+KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
 _FIXED = re.compile(r"^fixed:(\d+)x(\d+)$")
 
 
@@ -87,7 +88,8 @@ class Decision:
         bound = lb["loads"] + lb["stores"]
         return (
             f"mema: {self.m}x{self.n}x{self.k} {self.elem}: tile {s['mr']}x{s['nr']} "
-            f"{s['kernel']} (A {s['a_form']}, B {s['b_form']}), {self.search} search for {self.objective}: "
+            f"{s['kernel']} (A {s['a_form']}, B {s['b_form']}, {KEPT_TEXT[s['kept']]}, ku {s['ku']}, "
+            f"loop order {s['loop_order']}), {self.search} search for {self.objective}: "
             f"{p['loads']} loads, {p['stores']} stores, {p['cycles']} est. cycles, "
             f"{p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the I/O lower bound"
         )
@@ -127,6 +129,7 @@ def describe_problem(operands: MatmulOperands, target: model.Target) -> model.Pr
         a_memory=weights if operands.a_constant is not None else activations,
         b_memory=weights if operands.b_constant is not None else activations,
         c_memory=target.placement["outputs"],
+        buffer_memory=target.placement["buffers"],
     )
 
 
@@ -169,14 +172,19 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
     base.m, base.n, base.k, base.elem = operands.m, operands.n, operands.k, operands.elem
     base.schedule = {
         "mr": schedule.mr, "nr": schedule.nr, "ku": schedule.ku, "kernel": schedule.kernel,
-        "a_form": schedule.a_form, "b_form": schedule.b_form, "loop_order": schedule.loop_order,
-        "stationarity": "output",
+        "a_form": schedule.a_form, "b_form": schedule.b_form, "kept": schedule.kept,
+        "loop_order": schedule.loop_order, "stationarity": "output",
     }
     base.objective = options.objective
     base.predicted = {
         "loads": cost.loads, "stores": cost.stores, "load_bytes": cost.load_bytes,
         "store_bytes": cost.store_bytes, "instructions": cost.instructions,
         "cycles": cost.cycles, "energy_nj": cost.energy_nj,
+        # Where the accesses go: per operand ("buffer": the run-time packing buffer) and per
+        # memory; and the working buffer's size (SRAM a caller must leave free).
+        "operand_loads": dict(cost.operand_loads), "operand_stores": dict(cost.operand_stores),
+        "memory": {name: asdict(traffic) for name, traffic in cost.memory.items()},
+        "buffer_bytes": model.buffer_bytes(problem, schedule.family, schedule.nr),
     }
     base.lower_bound = {"loads": choice.lower_bound.loads, "stores": choice.lower_bound.stores}
     base.search = schedule_option if isinstance(schedule_option, str) else "fixed"
@@ -189,7 +197,7 @@ def schedule_attribute_text(decision: Decision) -> str:
     s = decision.schedule
     return (
         f"{{mr = {s['mr']} : i64, nr = {s['nr']} : i64, kr = {decision.k} : i64, ku = {s['ku']} : i64, "
-        f'kernel = "{s["kernel"]}", a_form = "{s["a_form"]}", b_form = "{s["b_form"]}", '
+        f'kernel = "{s["kernel"]}", a_form = "{s["a_form"]}", b_form = "{s["b_form"]}", kept = "{s["kept"]}", '
         f'loop_order = "{s["loop_order"]}", stationarity = "output", objective = "{decision.objective}", '
         f'search = "{decision.search}"}}'
     )

@@ -2,9 +2,11 @@
 
 The model (mema_mlir.model) picks the tile; mema_mlir.codegen writes the nest as text, which is
 parsed in the op's context and spliced in place of the op. Constant operands are re-laid out at
-compile time into new private globals: A as int16 pairs when the model chose the `pairs` form,
-B as [N, K] when it was given [K, N]. Ops that cannot be tiled stay as they are, with a remark;
-forcing a schedule on such an op is an error at the op.
+compile time into new private globals: A in panels of the tile's rows for the DSP kernels
+(int8 pre-expanded to int16 pairs when the model chose the `pairs` form), B as [N, K] when it
+was given [K, N]. A B packed at run time gets a private working buffer (zero-initialised, so
+it lands in .bss). Ops that cannot be tiled stay as they are, with a remark; forcing a schedule
+on such an op is an error at the op.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import numpy as np
 from mema_mlir.passes.common import planned_matmuls, run_guarded
 from mlir.ir import Context, Module, Operation, OpView, WalkResult
 
-from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams, pairs_layout
+from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
+from mema_mlir.model.microkernel import panel_row_bytes
 from mema_mlir.planning import (
     Decision,
     ModelOptions,
@@ -23,6 +26,7 @@ from mema_mlir.planning import (
     schedule_attribute_text,
 )
 from mema_mlir.registry import register_pass
+from mema_mlir.relayout import panel_layout
 
 
 def _dense_text(values: np.ndarray) -> str:
@@ -31,9 +35,28 @@ def _dense_text(values: np.ndarray) -> str:
 
 
 def _global_text(symbol: str, values: np.ndarray, elem: str) -> str:
-    shape = f"{values.shape[0]}x{values.shape[1]}x{elem}"
+    shape = "x".join(str(d) for d in values.shape) + f"x{elem}"
+    if values.ndim == 1:  # flat re-laid buffers: raw little-endian bytes, quick to parse
+        raw = values.astype("<i1" if elem == "i8" else "<i2").tobytes()
+        dense = f'dense<"0x{raw.hex().upper()}">'
+    else:
+        dense = _dense_text(values)
     return (f'memref.global "private" constant @{symbol} : memref<{shape}> = '
-            f"{_dense_text(values)} {{alignment = 4 : i64}}")
+            f"{dense} {{alignment = 4 : i64}}")
+
+
+def _buffer_text(symbol: str, halfwords: int) -> str:
+    """A zero-initialised working buffer (in .bss), word aligned."""
+    return (f'memref.global "private" @{symbol} : memref<{halfwords}xi16> = '
+            f"dense<0> {{alignment = 4 : i64}}")
+
+
+def _fresh_symbol(stem: str, taken: set[str]) -> str:
+    index = 0
+    while f"{stem}{index}" in taken:
+        index += 1
+    taken.add(f"{stem}{index}")
+    return f"{stem}{index}"
 
 
 def _module_of(op: Operation) -> Operation:
@@ -99,14 +122,17 @@ class MemaTile(ModelOptions):
         new_globals: list[str] = []
         re_laid: set[str] = set()
         a_type, b_type = str(operands.a.type), str(operands.b.type)
-        a_global = b_global = ""
-        a_pairs = schedule.a_form == "pairs"
-        if a_pairs:
+        a_global = b_global = pack_global = pack_type = ""
+        a_panel = schedule.kernel == "smlad" and operands.a_constant is not None
+        if a_panel:
             assert operands.a_constant is not None and operands.a_global is not None
-            a_global = f"{operands.a_global}__mema_pairs"
-            a_type = f"memref<{operands.m}x{operands.k}xi16>"
+            values = panel_layout(operands.a_constant, schedule.mr, schedule.a_form)
+            elem = "i8" if values.dtype == np.int8 else "i16"
+            a_global = f"{operands.a_global}__mema_{schedule.a_form}_{schedule.mr}"
+            a_type = f"memref<{values.size}x{elem}>"
             if a_global not in existing:
-                new_globals.append(_global_text(a_global, pairs_layout(operands.a_constant), "i16"))
+                new_globals.append(_global_text(a_global, values, elem))
+                existing.add(a_global)
             re_laid.add(operands.a_global)
         b_k_contiguous = operands.b_k_contiguous
         if operands.b_constant is not None and not operands.b_k_contiguous:
@@ -115,8 +141,14 @@ class MemaTile(ModelOptions):
             b_type = f"memref<{operands.n}x{operands.k}x{operands.elem}>"
             if b_global not in existing:
                 new_globals.append(_global_text(b_global, operands.b_constant.T, operands.elem))
+                existing.add(b_global)
             b_k_contiguous = True
             re_laid.add(operands.b_global)
+        if schedule.b_form == "packed":
+            pack_global = _fresh_symbol("__mema_pack", existing)
+            halfwords = schedule.nr * panel_row_bytes(operands.elem, operands.k, "packed") // 2
+            pack_type = f"memref<{halfwords}xi16>"
+            new_globals.append(_buffer_text(pack_global, halfwords))
         a_bytes = 1 if operands.elem == "i8" else 2
         offsets = operands.offsets
         offset_bytes = (0 if a_global else offsets[0] * a_bytes, 0 if b_global else offsets[1] * a_bytes,
@@ -124,12 +156,13 @@ class MemaTile(ModelOptions):
         layout = OperandLayout(
             m=operands.m, n=operands.n, k=operands.k, elem=operands.elem,
             a_type=a_type, b_type=b_type, c_type=str(operands.c.type),
-            a_pairs=a_pairs, b_k_contiguous=b_k_contiguous,
+            a_panel=a_panel, b_k_contiguous=b_k_contiguous,
             a_arg_type=str(operands.a.type), b_arg_type=str(operands.b.type),
             a_global=a_global, b_global=b_global, offset_bytes=offset_bytes,
+            pack_global=pack_global, pack_type=pack_type,
         )
         tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,
-                          schedule.a_form, schedule.b_form, schedule.loop_order)
+                          schedule.a_form, schedule.b_form, schedule.kept, schedule.loop_order)
         kernel_text = KernelWriter(layout, tile, schedule_attribute_text(chosen.decision)).write()
         context: Context = op.context
         scratch = Module.parse("\n".join([*new_globals, kernel_text]), context=context)
@@ -151,4 +184,4 @@ class MemaTile(ModelOptions):
         return re_laid
 
 
-__all__ = ["MemaTile", "pairs_layout"]
+__all__ = ["MemaTile"]

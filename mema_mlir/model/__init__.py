@@ -8,7 +8,7 @@ from mema_mlir.model.costs import Cost, MemoryTraffic, predict
 from mema_mlir.model.errors import ProblemError, ScheduleError, TargetError
 from mema_mlir.model.optimize import Choice, choose, objective_of
 from mema_mlir.model.problem import Problem
-from mema_mlir.model.schedule import Schedule, check_schedule, schedule_space
+from mema_mlir.model.schedule import Schedule, buffer_bytes, check_schedule, schedule_space
 from mema_mlir.model.target import Memory, Target, builtin_target_names, load_target
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "ScheduleError",
     "Target",
     "TargetError",
+    "buffer_bytes",
     "builtin_target_names",
     "check_schedule",
     "choose",

@@ -28,6 +28,7 @@ from mema_mlir.model.costs import (
     COLS,
     OUTER,
     ROWS,
+    TILES,
     Rates,
     k_loops,
     monomials,
@@ -36,10 +37,16 @@ from mema_mlir.model.costs import (
 )
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.ranking import RankKey, key_at
-from mema_mlir.model.schedule import FAMILY_RANK, SEARCHED_UNROLLS, Schedule, families, tile_fits
+from mema_mlir.model.registers import Family
+from mema_mlir.model.schedule import (
+    FAMILY_RANK,
+    Schedule,
+    families,
+    loop_orders,
+    tile_fits,
+    unrolls,
+)
 from mema_mlir.model.target import Target
-
-Family = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
@@ -53,13 +60,21 @@ class Continuous:
 
 
 def best_ku(problem: Problem, family: Family) -> int:
-    """The unroll with the cheapest per-tile loop overhead (ties: the larger ku); the only
-    thing ku changes is that per-tile term, so this holds for every tile and objective."""
-    return min(SEARCHED_UNROLLS, key=lambda ku: (k_loops(problem, family[0], ku).cycles, -ku))
+    """The unroll with the cheapest per-tile loop control (ties: the larger ku); the only
+    thing ku changes is that per-tile term (for the MLA kernel, its k loops' overhead; for the
+    micro-kernels, the SUBS/BNE per trip, every group moving its own pointers), so this holds
+    for every tile and objective."""
+    if family[0] == "mla":
+        return min(unrolls(family), key=lambda ku: (k_loops(problem, "mla", ku).cycles, -ku))
+    return min(unrolls(family), key=lambda ku: (rates(problem, family, ku).cycles[TILES], -ku))
 
 
-def best_order(problem: Problem, r: Rates, mr: int, nr: int) -> str:
-    """Put the dimension with fewer blocks outside (ties and free outer loops: "ij")."""
+def best_order(problem: Problem, family: Family, r: Rates, mr: int, nr: int) -> str:
+    """Put the dimension with fewer blocks outside (ties and free outer loops: "ij"); a packed
+    B fixes "ji"."""
+    orders = loop_orders(family)
+    if len(orders) == 1:
+        return orders[0]
     p = -(-problem.m // mr)
     q = -(-problem.n // nr)
     return "ji" if r.cycles[OUTER] > 0 and q < p else "ij"
@@ -93,7 +108,7 @@ def objective_coefficients(problem: Problem, target: Target, objective: str, r: 
 def continuous_optimum(problem: Problem, target: Target, objective: str, family: Family,
                        ku: int, budget: int) -> Continuous:
     """mr = sqrt(T*cB/cA), nr = sqrt(T*cA/cB), clamped so that mr <= M and nr <= N."""
-    c = objective_coefficients(problem, target, objective, rates(problem, *family, ku))
+    c = objective_coefficients(problem, target, objective, rates(problem, family, ku))
     c_a, c_b = c[ROWS], c[COLS] + c[OUTER] / problem.n
     if c_a == 0 and c_b == 0:
         mr = math.sqrt(budget)
@@ -118,10 +133,10 @@ def analytic_choice(problem: Problem, target: Target, objective: str) -> Analyti
     candidates: list[tuple[float, int, int, int, Schedule, Rates]] = []
     for family in families(problem, target):
         ku = best_ku(problem, family)
-        r = rates(problem, *family, ku)
+        r = rates(problem, family, ku)
         for corner in staircase(problem, target, family):
             mr, nr = balanced(problem, *corner)
-            order = best_order(problem, r, mr, nr)
+            order = best_order(problem, family, r, mr, nr)
             schedule = Schedule(mr, nr, ku, *family, order, "output", problem.k)
             relaxed = monomials(problem, mr, nr, order, exact=False)
             bound = objective_value(objective, problem, target, r, relaxed)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from mema_mlir.model.kernels import group_k, kernel_shape
+from mema_mlir.model.kernels import group_k, mla_shape
+from mema_mlir.model.microkernel import PackSpec, TileSpec, pack_program, tile_program, tile_sides
 from mema_mlir.model.overhead import (
     OVERHEAD,
     Overhead,
@@ -27,6 +28,7 @@ from mema_mlir.model.overhead import (
     k_loop_trips,
 )
 from mema_mlir.model.problem import Problem
+from mema_mlir.model.registers import Family
 from mema_mlir.model.schedule import Schedule
 from mema_mlir.model.target import Target
 from mema_mlir.model.timing import (
@@ -41,16 +43,18 @@ from mema_mlir.model.timing import (
 ONE, ROWS, COLS, OUTPUTS, TILES, OUTER = range(6)
 Vector = tuple[float, ...]
 
-QUANTITIES = (
-    "loads_a", "loads_b", "loads_c", "stores_c", "bytes_a", "bytes_b",
-    "extend", "alu", "dsp_mac", "mul", "taken", "not_taken", "bursts", "store_multiple",
-    "load_multiple", "stack_cycles",
+# Data accesses: A, B (from their own memories), the packing buffer (reads and writes), C.
+TRAFFIC = ("loads_a", "loads_b", "loads_buf", "loads_c", "stores_c", "stores_buf")
+QUANTITIES = TRAFFIC + (
+    "bytes_a", "bytes_b", "bytes_buf_read", "bytes_buf_write",
+    "extend", "alu", "dsp_mac", "mul", "branch", "load_multiple", "store_multiple",
 )
 
 
 @dataclass(frozen=True)
 class Rates:
-    """Coefficients of each counted quantity on the monomials (1, M*q, N*p, M*N, p*q, outer)."""
+    """Coefficients of each counted quantity, and of est. cycles, on the monomials
+    (1, M*q, N*p, M*N, p*q, outer)."""
 
     vectors: dict[str, Vector] = field(hash=False)
     cycles: Vector = ()
@@ -58,10 +62,18 @@ class Rates:
     def at(self, name: str, monomials: Vector) -> float:
         return dot(self.vectors[name], monomials)
 
+    def traffic(self, monomials: Vector) -> tuple[float, ...]:
+        """(loads_a, loads_b, loads_buf, loads_c, stores_c, stores_buf) at these monomials."""
+        return tuple(self.at(name, monomials) for name in TRAFFIC)
 
-def _vec(one: int = 0, rows: int = 0, cols: int = 0, outputs: int = 0, tiles: int = 0,
-         outer: int = 0) -> Vector:
+
+def _vec(one: float = 0, rows: float = 0, cols: float = 0, outputs: float = 0, tiles: float = 0,
+         outer: float = 0) -> Vector:
     return (one, rows, cols, outputs, tiles, outer)
+
+
+def _add(a: Vector, b: Vector) -> Vector:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
 def dot(c: Vector, x: Vector) -> float:
@@ -70,7 +82,7 @@ def dot(c: Vector, x: Vector) -> float:
 
 @dataclass(frozen=True)
 class KLoops:
-    """One tile's k-loop control: the only part of a cost that ku changes."""
+    """One MLA tile's k-loop control: the only part of its cost that ku changes."""
 
     alu: int
     taken: int
@@ -84,63 +96,150 @@ class KLoops:
 
 
 def k_loops(problem: Problem, kernel: str, ku: int, overhead: Overhead = OVERHEAD) -> KLoops:
-    """The k-loop control of one tile, from the trip counts of its (up to) three k loops."""
+    """The k-loop control of one MLA tile, from the trip counts of its (up to) three k loops."""
     groups, rest = divmod(problem.k, group_k(problem.elem, kernel))
     trips = k_loop_trips(groups, rest, ku)
     alu, taken, not_taken = k_loop_overhead(trips, overhead)
     return KLoops(alu, taken, not_taken, 1 if first_loads_follow_c_loads(trips, overhead) else 0)
 
 
-@lru_cache(maxsize=4096)
-def rates(problem: Problem, kernel: str, a_form: str, b_form: str, ku: int,
-          overhead: Overhead = OVERHEAD) -> Rates:
-    """The closed-form coefficients for one family and unroll (independent of mr, nr)."""
-    shape = kernel_shape(problem.elem, kernel, a_form, b_form)
+def _call_vectors(overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
+    """Per call: argument moves (ALU), PUSH of the saved registers, POP of them with pc (a
+    taken transfer). The cycles returned are the PUSH and POP's; the ALU's go with "alu"."""
+    saved = overhead.call_saved_registers
+    vectors = {"alu": _vec(one=overhead.call_alu), "store_multiple": _vec(one=1),
+               "load_multiple": _vec(one=1)}
+    cycles = _vec(one=multiple_cycles(saved) + multiple_cycles(saved) + TAKEN_PENALTY)
+    return vectors, cycles
+
+
+def _mla_rates(problem: Problem, ku: int, overhead: Overhead) -> Rates:
+    """The llc-compiled MLA kernel: per-k element loads and an MLA per output."""
+    shape = mla_shape(problem.elem)
     groups, rest = divmod(problem.k, shape.group)
-    # Per row of A per column block: the group loads plus one element load per remainder k.
     row_loads = shape.a_loads * groups + rest
     row_bytes = shape.a_loads * shape.a_load_bytes * groups + rest * shape.a_rem_bytes
     col_loads = shape.b_loads * groups + rest
     col_bytes = shape.b_loads * shape.b_load_bytes * groups + rest * shape.b_rem_bytes
-    macs_dsp = shape.macs * groups if shape.mac_class == "dsp_mac" else 0
-    macs_mul = rest + (shape.macs * groups if shape.mac_class == "mul" else 0)
-    loops = k_loops(problem, kernel, ku, overhead)
-    saved = overhead.call_saved_registers
-    vectors = {
+    loops = k_loops(problem, "mla", ku, overhead)
+    vectors = {name: _vec() for name in QUANTITIES}
+    call, call_cycles = _call_vectors(overhead)
+    vectors.update(call)
+    taken = _vec(tiles=overhead.tile_branches_taken + loops.taken, outer=overhead.outer_branches_taken)
+    not_taken = _vec(tiles=loops.not_taken)
+    vectors.update({
         "loads_a": _vec(rows=row_loads),
         "loads_b": _vec(cols=col_loads),
         "loads_c": _vec(outputs=1),
         "stores_c": _vec(outputs=1),
         "bytes_a": _vec(rows=row_bytes),
         "bytes_b": _vec(cols=col_bytes),
-        "extend": _vec(rows=shape.a_extend * groups, cols=shape.b_extend * groups),
-        "alu": _vec(one=overhead.call_alu, cols=shape.b_pack * groups,
-                    tiles=overhead.tile_alu + loops.alu, outer=overhead.outer_alu),
-        "dsp_mac": _vec(outputs=macs_dsp),
-        "mul": _vec(outputs=macs_mul),
-        "taken": _vec(tiles=overhead.tile_branches_taken + loops.taken, outer=overhead.outer_branches_taken),
-        "not_taken": _vec(tiles=loops.not_taken),
-        # Load/store bursts per tile: C loads, C stores, and in the k loops either one per group
-        # and remainder k (loads issued back to back) or one per load (llc interleaves them with
-        # the MACs, as measured on the emitted code: overhead.k_loads_back_to_back).
-        "bursts": (_vec(tiles=2 + groups + rest - loops.merged_bursts)
-                   if overhead.k_loads_back_to_back
-                   else _vec(rows=row_loads, cols=col_loads, tiles=2)),
-        "store_multiple": _vec(one=1),
-        "load_multiple": _vec(one=1),
-        # PUSH of the saved registers, POP of them with pc (a taken transfer).
-        "stack_cycles": _vec(one=multiple_cycles(saved) + multiple_cycles(saved) + TAKEN_PENALTY),
-    }
+        "alu": _add(call["alu"], _vec(tiles=overhead.tile_alu + loops.alu, outer=overhead.outer_alu)),
+        "mul": _vec(outputs=shape.macs * groups + rest),
+        "branch": _add(taken, not_taken),
+    })
+    # Load/store bursts per tile: C loads, C stores, and in the k loops either one per group
+    # and remainder k (loads issued back to back) or one per load (llc interleaves them with
+    # the MACs, as measured on the emitted code: overhead.k_loads_back_to_back).
+    bursts = (_vec(tiles=2 + groups + rest - loops.merged_bursts) if overhead.k_loads_back_to_back
+              else _vec(rows=row_loads, cols=col_loads, tiles=2))
     # A burst of n single loads/stores costs 2 + (n - 1): every access 1, every burst 1 more.
-    weights = {
-        "loads_a": PIPELINED_LOAD_STORE, "loads_b": PIPELINED_LOAD_STORE,
-        "loads_c": PIPELINED_LOAD_STORE, "stores_c": PIPELINED_LOAD_STORE,
-        "bursts": SINGLE_LOAD_STORE - PIPELINED_LOAD_STORE,
-        "extend": 1, "alu": 1, "dsp_mac": 1, "mul": 1,
-        "taken": 1 + TAKEN_PENALTY, "not_taken": BRANCH_NOT_TAKEN, "stack_cycles": 1,
-    }
-    cycles = tuple(sum(w * vectors[name][i] for name, w in weights.items()) for i in range(6))
+    weighted = [(vectors["loads_a"], PIPELINED_LOAD_STORE), (vectors["loads_b"], PIPELINED_LOAD_STORE),
+                (vectors["loads_c"], PIPELINED_LOAD_STORE), (vectors["stores_c"], PIPELINED_LOAD_STORE),
+                (bursts, SINGLE_LOAD_STORE - PIPELINED_LOAD_STORE), (vectors["alu"], 1), (vectors["mul"], 1),
+                (taken, 1 + TAKEN_PENALTY), (not_taken, BRANCH_NOT_TAKEN)]
+    cycles = call_cycles
+    for vector, weight in weighted:
+        cycles = _add(cycles, tuple(weight * v for v in vector))
     return Rates(vectors, cycles)
+
+
+def _affine(samples: dict[tuple[int, int], float]) -> tuple[float, float, float, float]:
+    """(constant, rows, cols, rows*cols) coefficients of a per-tile count from its values at
+    (1, 1), (2, 1), (1, 2), (2, 2) tiles (the micro-kernels are affine in those: tested)."""
+    f11, f21, f12, f22 = samples[(1, 1)], samples[(2, 1)], samples[(1, 2)], samples[(2, 2)]
+    both = f22 - f21 - f12 + f11
+    rows = f21 - f11 - both
+    cols = f12 - f11 - both
+    return f11 - rows - cols - both, rows, cols, both
+
+
+def tile_spec(problem: Problem, family: Family, ku: int, rows: int, cols: int) -> TileSpec:
+    """The micro-kernel of one rows x cols tile of this problem (shared with the generator)."""
+    _, a_form, b_form, kept = family
+    a, b = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, rows, cols)
+    return TileSpec(problem.elem, a, b, kept, ku, problem.k, 4 * problem.n)
+
+
+def pack_spec(problem: Problem, columns: int) -> PackSpec:
+    """The packing micro-kernel of one B column into a block `columns` wide."""
+    e = problem.elem_bytes
+    source = "rows" if problem.b_contiguous else "strided"
+    return PackSpec(problem.elem, source, columns, problem.k, problem.n * e)
+
+
+def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) -> Rates:
+    """The inline-assembly micro-kernels: exact per-tile counts from microkernel.py, plus llc's
+    code around them (C loads and stores exact, the rest estimated in overhead.py)."""
+    packed = family[2] == "packed"
+    samples: dict[tuple[int, int], object] = {}
+    for rows, cols in ((1, 1), (2, 1), (1, 2), (2, 2)):
+        samples[(rows, cols)] = tile_program(tile_spec(problem, family, ku, rows, cols), check=False)
+    executions = {key: program.execution() for key, program in samples.items()}  # type: ignore[attr-defined]
+    loops = samples[(1, 1)].uses_counter  # type: ignore[attr-defined]
+
+    def per_tile(read: object) -> Vector:
+        const, rows, cols, both = _affine({key: read(ex) for key, ex in executions.items()})  # type: ignore[operator]
+        return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
+
+    vectors = {name: _vec() for name in QUANTITIES}
+    b_loads = per_tile(lambda ex: ex.loads.get("B", 0))
+    b_bytes = per_tile(lambda ex: ex.load_bytes.get("B", 0))
+    vectors.update({
+        "loads_a": per_tile(lambda ex: ex.loads.get("A", 0)),
+        "bytes_a": per_tile(lambda ex: ex.load_bytes.get("A", 0)),
+        "loads_buf" if packed else "loads_b": b_loads,
+        "bytes_buf_read" if packed else "bytes_b": b_bytes,
+        "extend": per_tile(lambda ex: ex.by_class.get("extend", 0)),
+        "dsp_mac": per_tile(lambda ex: ex.by_class.get("dsp_mac", 0)),
+        "mul": per_tile(lambda ex: ex.by_class.get("mul", 0)),
+        "loads_c": per_tile(lambda ex: ex.loads.get("C", 0)),
+        "stores_c": per_tile(lambda ex: ex.stores.get("C", 0)),
+    })
+    tile_alu = overhead.asm_tile_alu + (1 if loops else 0)
+    kernel_alu = per_tile(lambda ex: ex.by_class.get("alu", 0))
+    kernel_branch = per_tile(lambda ex: ex.by_class.get("branch", 0))
+    call, call_cycles = _call_vectors(overhead)
+    vectors["alu"] = _add(_add(kernel_alu, call["alu"]), _vec(tiles=tile_alu, outer=overhead.asm_outer_alu))
+    vectors["branch"] = _add(kernel_branch, _vec(tiles=overhead.tile_branches_taken,
+                                                 outer=overhead.outer_branches_taken))
+    vectors["store_multiple"], vectors["load_multiple"] = call["store_multiple"], call["load_multiple"]
+    cycles = _add(_add(per_tile(lambda ex: ex.cycles), call_cycles), call["alu"])
+    cycles = _add(cycles, _vec(tiles=tile_alu + overhead.asm_tile_stack_cycles
+                               + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
+                               outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
+    if packed:
+        pack = pack_program(pack_spec(problem, 1)).execution()
+        n = problem.n
+        column_alu = pack.by_class.get("alu", 0) + overhead.pack_column_alu
+        vectors["loads_b"] = _vec(one=n * pack.loads.get("B", 0))
+        vectors["bytes_b"] = _vec(one=n * pack.load_bytes.get("B", 0))
+        vectors["stores_buf"] = _vec(one=n * pack.stores.get("buffer", 0))
+        vectors["bytes_buf_write"] = _vec(one=n * pack.store_bytes.get("buffer", 0))
+        vectors["extend"] = _add(vectors["extend"], _vec(one=n * pack.by_class.get("extend", 0)))
+        vectors["alu"] = _add(vectors["alu"], _vec(one=n * column_alu, outer=overhead.pack_block_alu))
+        vectors["branch"] = _add(vectors["branch"], _vec(one=n * pack.by_class.get("branch", 0)))
+        cycles = _add(cycles, _vec(one=n * (pack.cycles + overhead.pack_column_alu),
+                                   outer=overhead.pack_block_alu))
+    return Rates(vectors, cycles)
+
+
+@lru_cache(maxsize=4096)
+def rates(problem: Problem, family: Family, ku: int, overhead: Overhead = OVERHEAD) -> Rates:
+    """The closed-form coefficients for one family and unroll (independent of mr, nr)."""
+    if family[0] == "mla":
+        return _mla_rates(problem, ku, overhead)
+    return _smlad_rates(problem, family, ku, overhead)
 
 
 def monomials(problem: Problem, mr: float, nr: float, loop_order: str, exact: bool = True) -> Vector:
@@ -168,15 +267,16 @@ class MemoryTraffic:
 @dataclass(frozen=True)
 class Cost:
     """Predicted counts of one schedule. Loads/stores/bytes and data instructions are exact;
-    loop and address instructions, cycles and energy are estimates (see overhead.py)."""
+    the instructions llc writes around the kernels, cycles and energy are estimates."""
 
     loads: int
     stores: int
     load_bytes: int
     store_bytes: int
     memory: dict[str, MemoryTraffic] = field(hash=False)
-    operand_loads: dict[str, int] = field(hash=False)  # "A", "B", "C"
+    operand_loads: dict[str, int] = field(hash=False)  # "A", "B", "C", "buffer"
     operand_load_bytes: dict[str, int] = field(hash=False)
+    operand_stores: dict[str, int] = field(default_factory=dict, hash=False)  # "C", "buffer"
     instructions: int = 0
     instructions_by_class: dict[str, int] = field(default_factory=dict, hash=False)
     cycles: int = 0  # est. cycles (shared Cortex-M4 timing table)
@@ -184,90 +284,93 @@ class Cost:
     access_cost: float = 0.0  # sum over memories of reads*read_cycles + writes*write_cycles
 
 
-def access_cost(problem: Problem, target: Target, loads_a: float, loads_b: float,
-                loads_c: float, stores_c: float) -> float:
+def _traffic_memories(problem: Problem) -> tuple[tuple[str, str, bool], ...]:
+    """(quantity, memory, is a write) for each kind of data access."""
+    return (("loads_a", problem.a_memory, False), ("loads_b", problem.b_memory, False),
+            ("loads_buf", problem.buffer_memory, False), ("loads_c", problem.c_memory, False),
+            ("stores_c", problem.c_memory, True), ("stores_buf", problem.buffer_memory, True))
+
+
+def access_cost(problem: Problem, target: Target, traffic: tuple[float, ...]) -> float:
     """The `accesses` objective: every access weighted by its memory's cost (target file)."""
-    a = target.memory(problem.a_memory)
-    b = target.memory(problem.b_memory)
-    c = target.memory(problem.c_memory)
-    return (loads_a * a.read_cycles + loads_b * b.read_cycles + loads_c * c.read_cycles
-            + stores_c * c.write_cycles)
+    total = 0.0
+    for (_, where, write), count in zip(_traffic_memories(problem), traffic, strict=True):
+        memory = target.memory(where)
+        total += count * (memory.write_cycles if write else memory.read_cycles)
+    return total
 
 
-def energy_nj(problem: Problem, target: Target, cycles: float, loads_a: float, loads_b: float,
-              loads_c: float, stores_c: float) -> float:
+def energy_nj(problem: Problem, target: Target, cycles: float, traffic: tuple[float, ...]) -> float:
     """Estimated energy: core cycles plus the per-access energies of the memories touched."""
-    a = target.memory(problem.a_memory)
-    b = target.memory(problem.b_memory)
-    c = target.memory(problem.c_memory)
-    return (cycles * target.energy_per_cycle_nj + loads_a * a.read_energy_nj
-            + loads_b * b.read_energy_nj + loads_c * c.read_energy_nj + stores_c * c.write_energy_nj)
+    total = cycles * target.energy_per_cycle_nj
+    for (_, where, write), count in zip(_traffic_memories(problem), traffic, strict=True):
+        memory = target.memory(where)
+        total += count * (memory.write_energy_nj if write else memory.read_energy_nj)
+    return total
 
 
 def objective_value(objective: str, problem: Problem, target: Target, r: Rates, x: Vector) -> float:
     """One objective at monomials x: exact for integer block counts, a lower bound for relaxed."""
-    loads = (r.at("loads_a", x), r.at("loads_b", x), r.at("loads_c", x), r.at("stores_c", x))
+    traffic = r.traffic(x)
     if objective == "accesses":
-        return access_cost(problem, target, *loads)
+        return access_cost(problem, target, traffic)
     cycles = dot(r.cycles, x)
     if objective == "cycles":
         return cycles
-    return energy_nj(problem, target, cycles, *loads)
+    return energy_nj(problem, target, cycles, traffic)
 
 
 def predict(problem: Problem, schedule: Schedule, target: Target,
             overhead: Overhead = OVERHEAD) -> Cost:
     """The closed-form cost of `schedule` (which is assumed legal; see check_schedule)."""
-    r = rates(problem, schedule.kernel, schedule.a_form, schedule.b_form, schedule.ku, overhead)
+    r = rates(problem, schedule.family, schedule.ku, overhead)
     return cost_at(problem, target, r, monomials(problem, schedule.mr, schedule.nr, schedule.loop_order))
 
 
 def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
     """Evaluate the rates at exact (integer) monomials."""
-    v = {name: int(r.at(name, x)) for name in QUANTITIES}
-    cycles = int(dot(r.cycles, x))
-    loads = v["loads_a"] + v["loads_b"] + v["loads_c"]
+    v = {name: round(r.at(name, x)) for name in QUANTITIES}
+    cycles = round(dot(r.cycles, x))
+    loads = v["loads_a"] + v["loads_b"] + v["loads_buf"] + v["loads_c"]
+    stores = v["stores_c"] + v["stores_buf"]
     by_class = {
         "load": loads,
-        "store": v["stores_c"],
+        "store": stores,
         "extend": v["extend"],
         "alu": v["alu"],
         "dsp_mac": v["dsp_mac"],
         "mul": v["mul"],
-        "branch": v["taken"] + v["not_taken"],
+        "branch": v["branch"],
         "load_multiple": v["load_multiple"],
         "store_multiple": v["store_multiple"],
     }
-    operand_bytes = {"A": v["bytes_a"], "B": v["bytes_b"], "C": 4 * v["loads_c"]}
-    memory = _memory_traffic(problem, target, v, operand_bytes)
-    traffic = (v["loads_a"], v["loads_b"], v["loads_c"], v["stores_c"])
+    operand_bytes = {"A": v["bytes_a"], "B": v["bytes_b"], "buffer": v["bytes_buf_read"],
+                     "C": 4 * v["loads_c"]}
+    traffic = tuple(float(v[name]) for name in TRAFFIC)
     return Cost(
         loads=loads,
-        stores=v["stores_c"],
+        stores=stores,
         load_bytes=sum(operand_bytes.values()),
-        store_bytes=4 * v["stores_c"],
-        memory=memory,
-        operand_loads={"A": v["loads_a"], "B": v["loads_b"], "C": v["loads_c"]},
+        store_bytes=4 * v["stores_c"] + v["bytes_buf_write"],
+        memory=_memory_traffic(problem, target, v),
+        operand_loads={"A": v["loads_a"], "B": v["loads_b"], "buffer": v["loads_buf"], "C": v["loads_c"]},
         operand_load_bytes=operand_bytes,
+        operand_stores={"C": v["stores_c"], "buffer": v["stores_buf"]},
         instructions=sum(by_class.values()),
         instructions_by_class=by_class,
         cycles=cycles,
-        energy_nj=energy_nj(problem, target, cycles, *traffic),
-        access_cost=access_cost(problem, target, *traffic),
+        energy_nj=energy_nj(problem, target, cycles, traffic),
+        access_cost=access_cost(problem, target, traffic),
     )
 
 
-def _memory_traffic(problem: Problem, target: Target, v: dict[str, int],
-                    operand_bytes: dict[str, int]) -> dict[str, MemoryTraffic]:
-    reads = dict.fromkeys(target.memories, 0)
-    read_bytes = dict.fromkeys(target.memories, 0)
-    writes = dict.fromkeys(target.memories, 0)
-    for where, count, nbytes in ((problem.a_memory, v["loads_a"], operand_bytes["A"]),
-                                 (problem.b_memory, v["loads_b"], operand_bytes["B"]),
-                                 (problem.c_memory, v["loads_c"], operand_bytes["C"])):
+def _memory_traffic(problem: Problem, target: Target, v: dict[str, int]) -> dict[str, MemoryTraffic]:
+    totals = {name: [0, 0, 0, 0] for name in target.memories}  # reads, writes, read/write bytes
+    sizes = {"loads_a": v["bytes_a"], "loads_b": v["bytes_b"], "loads_buf": v["bytes_buf_read"],
+             "loads_c": 4 * v["loads_c"], "stores_c": 4 * v["stores_c"], "stores_buf": v["bytes_buf_write"]}
+    for name, where, write in _traffic_memories(problem):
         target.memory(where)
-        reads[where] += count
-        read_bytes[where] += nbytes
-    writes[problem.c_memory] += v["stores_c"]
-    return {name: MemoryTraffic(reads[name], writes[name], read_bytes[name], 4 * writes[name])
-            for name in target.memories}
+        entry = totals[where]
+        entry[1 if write else 0] += v[name]
+        entry[3 if write else 2] += sizes[name]
+    return {name: MemoryTraffic(*entry) for name, entry in totals.items()}

@@ -1,24 +1,30 @@
-"""The data instructions of one k-group of each kernel the generator emits, per tile row/column.
+"""Kernels and operand forms, and the per-group instructions of the MLA kernel.
 
-These are exact (they are what the generator writes, one instruction per entry); loop control
-and addressing are estimated separately in overhead.py. A family is (kernel, a_form, b_form).
+The SMLAD kernels are inline-assembly micro-kernels whose every instruction is listed by
+microkernel.py; the MLA kernel (cores without the DSP extension) is written as MLIR and
+compiled by llc, and its k-group is described here. A family is (kernel, a_form, b_form, kept).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mema_mlir.model.errors import ScheduleError
-
 KERNELS = ("smlad", "mla")
+# A: "bytes" int8 words split by SXTB16; "pairs" a constant int8 pre-expanded to int16 pairs;
+# "halves" int16 words; "elements" one element per load (MLA).
 A_FORMS = ("bytes", "pairs", "halves", "elements")
-B_FORMS = ("words", "strided", "elements")
+# B: "words" K-contiguous words; "strided" element loads of a [K, N] B packed by PKHBT;
+# "packed" a buffer of int16 pairs that each column block is packed into at run time.
+B_FORMS = ("words", "strided", "packed", "elements")
+# Whose k-slice stays in registers while the other operand's lines stream one at a time;
+# "ab": both operands' slices, loaded in one back-to-back burst.
+KEPT = ("b", "a", "ab")
 
 
 @dataclass(frozen=True)
 class KernelShape:
-    """Per group of `group` k-values: instructions per tile row (a_*), per tile column (b_*) and
-    per output (macs); and the byte width of the element loads that handle the K % group rest."""
+    """Per k-group: instructions per tile row (a_*), per tile column (b_*) and per output
+    (macs); and the byte width of the element loads that handle the K % group rest."""
 
     group: int
     a_loads: int
@@ -41,29 +47,7 @@ def group_k(elem: str, kernel: str) -> int:
     return 4 if elem == "i8" else 2
 
 
-def kernel_shape(elem: str, kernel: str, a_form: str, b_form: str) -> KernelShape:
-    """The group of one family; ScheduleError for a combination the generator does not emit."""
+def mla_shape(elem: str) -> KernelShape:
+    """One k of the MLA kernel: an element load per row and column, an MLA per output."""
     e = 1 if elem == "i8" else 2
-    if kernel == "mla":
-        if (a_form, b_form) != ("elements", "elements"):
-            raise ScheduleError(f"the mla kernel reads elements, not {a_form}/{b_form}")
-        return KernelShape(1, 1, e, 0, 1, e, 0, 0, 1, "mul", e, e)
-    if kernel != "smlad":
-        raise ScheduleError(f"unknown kernel '{kernel}' (expected {', '.join(KERNELS)})")
-    if elem == "i8":
-        # bytes: one LDR of 4 int8, split by SXTB16 and SXTB16 ROR #8; pairs: pre-expanded int16
-        # pairs, two LDR per 4 k and no split.
-        a = {"bytes": (1, 4, 2, 1), "pairs": (2, 4, 0, 2)}.get(a_form)
-        # words: LDR + 2 SXTB16; strided: 4 LDRSB + 2 PKHBT.
-        b = {"words": (1, 4, 2, 0), "strided": (4, 1, 0, 2)}.get(b_form)
-        group, macs = 4, 2
-    else:
-        a = {"halves": (1, 4, 0, 2)}.get(a_form)
-        b = {"words": (1, 4, 0, 0), "strided": (2, 2, 0, 1)}.get(b_form)
-        group, macs = 2, 1
-    if a is None or b is None:
-        raise ScheduleError(f"the {elem} smlad kernel has no form A {a_form} / B {b_form}")
-    a_loads, a_bytes, a_extend, a_rem = a
-    b_loads, b_bytes, b_extend, b_pack = b
-    return KernelShape(group, a_loads, a_bytes, a_extend, b_loads, b_bytes, b_extend, b_pack,
-                       macs, "dsp_mac", a_rem, e)
+    return KernelShape(1, 1, e, 0, 1, e, 0, 0, 1, "mul", e, e)

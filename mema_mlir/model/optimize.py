@@ -18,13 +18,13 @@ from mema_mlir.model.problem import Problem
 from mema_mlir.model.ranking import OBJECTIVES, RankKey, rank_key
 from mema_mlir.model.registers import registers_needed
 from mema_mlir.model.schedule import (
-    LOOP_ORDERS,
-    SEARCHED_UNROLLS,
     Schedule,
     families,
     legality_problems,
+    loop_orders,
     schedule_space,
     tile_fits,
+    unrolls,
 )
 from mema_mlir.model.target import Target
 
@@ -72,7 +72,7 @@ def exhaustive_choice(problem: Problem, target: Target, objective: str) -> tuple
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0
     for schedule in schedule_space(problem, target):
-        r = rates(problem, schedule.kernel, schedule.a_form, schedule.b_form, schedule.ku)
+        r = rates(problem, schedule.family, schedule.ku)
         key = rank_key(problem, target, objective, r, schedule)
         evaluated += 1
         if best is None or key < best[0]:
@@ -92,14 +92,16 @@ def fixed_choice(problem: Problem, target: Target, objective: str, mr: int,
     reasons: list[str] = []
     for family in families(problem, target):
         if not tile_fits(problem, target, family, mr, nr):
-            probe = Schedule(mr, nr, 1, *family, "ij", "output", problem.k)
-            reasons.append(f"{family[0]} A {family[1]}/B {family[2]}: "
-                           + "; ".join(legality_problems(problem, target, probe)))
+            probe = Schedule(mr, nr, 1, *family, loop_orders(family)[0], "output", problem.k)
+            reason = f"{family[0]} A {family[1]}/B {family[2]}: " + "; ".join(
+                legality_problems(problem, target, probe))
+            if reason not in reasons:
+                reasons.append(reason)
             continue
-        for ku in SEARCHED_UNROLLS:
-            for order in LOOP_ORDERS:
+        for ku in unrolls(family):
+            for order in loop_orders(family):
                 schedule = Schedule(mr, nr, ku, *family, order, "output", problem.k)
-                key = rank_key(problem, target, objective, rates(problem, *family, ku), schedule)
+                key = rank_key(problem, target, objective, rates(problem, family, ku), schedule)
                 evaluated += 1
                 if best is None or key < best[0]:
                     best = (key, schedule)
@@ -110,7 +112,7 @@ def fixed_choice(problem: Problem, target: Target, objective: str, mr: int,
 
 
 def _no_schedule(problem: Problem, target: Target) -> ScheduleError:
-    smallest = min(registers_needed(*family, 1, 1) for family in families(problem, target))
+    smallest = min(registers_needed(problem.elem, family, 1, 1) for family in families(problem, target))
     return ScheduleError(f"no legal schedule on '{target.name}': the smallest tile needs "
                          f"{smallest} registers, the target has {target.registers}")
 

@@ -42,6 +42,18 @@ class Overhead:
     # Whether the loads of one k-group issue back to back (each after the first costs 1 cycle)
     # or one at a time between the MACs (each costs 2). llc -regalloc=pbqp interleaves them.
     k_loads_back_to_back: bool = False
+    # SMLAD micro-kernels (the k loop and C's loads and stores are inline assembly, counted
+    # exactly by microkernel.py); llc's code around the statement, per register tile: the
+    # operand pointers, the trip counter, the tile loop's increment, compare and branch, and
+    # the loop state it reloads after the 14-register statement (cycles only: stack accesses
+    # are reported apart from data accesses). Fitted by benchmarks/calibrate_overhead.py.
+    asm_tile_alu: int = 17
+    asm_tile_stack_cycles: int = 2
+    # Per outer block (column block with a packed B) and per column packed at run time (the
+    # packing statement's pointers and counter).
+    asm_outer_alu: int = 18
+    pack_column_alu: int = 3
+    pack_block_alu: int = 0
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

@@ -28,6 +28,7 @@ class Problem:
     a_memory: str = "flash"
     b_memory: str = "sram"
     c_memory: str = "sram"
+    buffer_memory: str = "sram"  # where run-time working buffers (packed B) live
 
     def __post_init__(self) -> None:
         for name in ("m", "n", "k"):
@@ -39,7 +40,7 @@ class Problem:
         for name in ("b_k_contiguous", "a_constant", "b_constant"):
             if not isinstance(getattr(self, name), bool):
                 raise ProblemError(f"{name} must be a bool, got {getattr(self, name)!r}")
-        for name in ("a_memory", "b_memory", "c_memory"):
+        for name in ("a_memory", "b_memory", "c_memory", "buffer_memory"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ProblemError(f"{name} must name a memory, got {value!r}")

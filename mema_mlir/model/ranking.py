@@ -25,11 +25,12 @@ def rank_key(problem: Problem, target: Target, objective: str, r: Rates, schedul
 
 def key_at(problem: Problem, target: Target, objective: str, r: Rates, x: Vector,
            schedule: Schedule) -> RankKey:
-    loads = (r.at("loads_a", x), r.at("loads_b", x), r.at("loads_c", x), r.at("stores_c", x))
+    traffic = r.traffic(x)
     cycles = dot(r.cycles, x)
-    energy = energy_nj(problem, target, cycles, *loads)
+    energy = energy_nj(problem, target, cycles, traffic)
     value = {"cycles": cycles, "energy": energy}.get(objective)
     if value is None:
-        value = access_cost(problem, target, *loads)
-    return (value, sum(loads), cycles, energy, schedule.registers, -schedule.mr, -schedule.nr,
-            FAMILY_RANK[schedule.family], -schedule.ku, LOOP_ORDERS.index(schedule.loop_order))
+        value = access_cost(problem, target, traffic)
+    return (value, sum(traffic), cycles, energy, schedule.registers(problem.elem), -schedule.mr,
+            -schedule.nr, FAMILY_RANK[schedule.family], -schedule.ku,
+            LOOP_ORDERS.index(schedule.loop_order))

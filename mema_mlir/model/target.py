@@ -18,6 +18,11 @@ from mema_mlir.model.errors import TargetError
 
 DEFAULT_TARGET = "cortex-m4"
 PLACEMENT_ROLES = ("weights", "activations", "outputs")
+# Optional roles: where run-time working buffers (packed operands) live; default: with the
+# activations.
+OPTIONAL_PLACEMENT_ROLES = ("buffers",)
+# Default budget for working buffers when a target file gives none (bytes).
+DEFAULT_SCRATCH_BYTES = 16384
 
 _MEMORY_FIELDS = {
     "capacity_bytes": "int",
@@ -42,7 +47,7 @@ _TARGET_FIELDS = {
     "memories": "object",
     "placement": "object",
 }
-_TARGET_OPTIONAL = {"notes": "notes"}
+_TARGET_OPTIONAL = {"notes": "notes", "scratch_bytes": "int"}
 
 
 def _check_type(value: Any, kind: str, name: str) -> None:
@@ -113,8 +118,9 @@ class Target:
     clock_hz: float
     energy_per_cycle_nj: float
     memories: dict[str, Memory] = field(hash=False)
-    placement: dict[str, str] = field(hash=False)  # weights / activations / outputs -> memory
+    placement: dict[str, str] = field(hash=False)  # weights / activations / outputs / buffers -> memory
     notes: tuple[str, ...] = ()
+    scratch_bytes: int = DEFAULT_SCRATCH_BYTES  # working-buffer budget (packing), in `buffers`
 
     def __post_init__(self) -> None:
         for key, kind in _TARGET_FIELDS.items():
@@ -133,6 +139,8 @@ class Target:
                               field="word_bytes")
         _check_positive(self.clock_hz, "clock_hz")
         _check_non_negative(self.energy_per_cycle_nj, "energy_per_cycle_nj")
+        _check_type(self.scratch_bytes, "int", "scratch_bytes")
+        _check_non_negative(self.scratch_bytes, "scratch_bytes")
         self._check_memories()
         self._check_placement()
 
@@ -148,11 +156,15 @@ class Target:
                                   field=f"memories.{key}")
 
     def _check_placement(self) -> None:
+        roles = PLACEMENT_ROLES + OPTIONAL_PLACEMENT_ROLES
         for role in self.placement:
-            if role not in PLACEMENT_ROLES:
-                raise TargetError(f"unknown role (expected {', '.join(PLACEMENT_ROLES)})",
+            if role not in roles:
+                raise TargetError(f"unknown role (expected {', '.join(roles)})",
                                   field=f"placement.{role}")
-        for role in PLACEMENT_ROLES:
+        if "buffers" not in self.placement and "activations" in self.placement:
+            placement = dict(self.placement, buffers=self.placement["activations"])
+            object.__setattr__(self, "placement", placement)
+        for role in roles:
             if role not in self.placement:
                 raise TargetError("missing", field=f"placement.{role}")
             where = self.placement[role]
@@ -161,9 +173,10 @@ class Target:
                 raise TargetError(
                     f"unknown memory '{where}' (the target has {', '.join(self.memories)})",
                     field=f"placement.{role}")
-        if not self.memories[self.placement["outputs"]].writable:
-            raise TargetError(f"memory '{self.placement['outputs']}' is not writable",
-                              field="placement.outputs")
+        for role in ("outputs", "buffers"):
+            if not self.memories[self.placement[role]].writable:
+                raise TargetError(f"memory '{self.placement[role]}' is not writable",
+                                  field=f"placement.{role}")
 
     def memory(self, name: str) -> Memory:
         """The memory called `name`; TargetError when the target has none of that name."""

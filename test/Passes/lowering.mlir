@@ -8,17 +8,16 @@
 // AFFINE-LABEL: func.func @fc
 // AFFINE-NOT: affine.for
 // AFFINE: scf.for
-// AFFINE: "llvm.arm.smlad"
+// AFFINE: llvm.inline_asm has_side_effects "{{.*}}smlad
 
 // Bare pointers in the signature, 32-bit index arithmetic, no memref descriptor left.
 // LLVM-LABEL: llvm.func @fc(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
 // LLVM-NOT: : i64{{$}}
 // LLVM-NOT: builtin.unrealized_conversion_cast
-// LLVM: llvm.call_intrinsic "llvm.arm.smlad"
+// LLVM: llvm.inline_asm has_side_effects "{{.*}}smlad
 
 // IR: define void @fc(ptr %0, ptr %1, ptr %2)
-// IR: call i32 @llvm.arm.sxtb16(i32
-// IR: call i32 @llvm.arm.smlad(i32
+// IR: call { {{.*}} } asm sideeffect "{{.*}}smlad{{.*}}", "=&r,{{.*}},~{cc},~{memory}"
 
 // ASM: .globl fc
 // ASM: fc:

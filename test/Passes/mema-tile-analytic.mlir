@@ -3,17 +3,17 @@
 
 // The analytic schedule: the loops step by the tile the remark reports (remarks print first).
 
-// CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 4x4x64 i8: tile [[MR0:[0-9]+]]x[[NR0:[0-9]+]] smlad (A bytes, B strided)
+// CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 4x4x64 i8: tile [[MR0:[0-9]+]]x[[NR0:[0-9]+]] smlad (A bytes, B strided
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 128x1x640 i8: tile [[MR1:[0-9]+]]x1 smlad
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 33x17x35 i8: tile [[MR2:[0-9]+]]x[[NR2:[0-9]+]] smlad
+// CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 16x12x64 i8: tile [[MR3:2]]x[[NR3:3]] smlad (A pairs, B packed, A and B kept, ku 4, loop order ji)
 
-// B given [K, N] at run time: bytes loaded one by one and packed into halfword pairs
-// (and/shl/or, which llc turns into PKHBT).
+// B given [K, N] at run time, read in place: per group 4 LDRSB per column of B packed into two
+// halfword pairs by PKHBT, in the micro-kernel's loop.
 // CHECK-LABEL: func.func @strided_b
-// CHECK: affine.for %{{.*}} = 0 to 64 step 4 iter_args
-// CHECK: llvm.load %{{.*}} : !llvm.ptr -> i8
-// CHECK: arith.andi %{{.*}}, %{{.*}} : i32
-// CHECK: "llvm.arm.smlad"
+// CHECK: affine.for %{{.*}} step [[NR0]] {
+// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:\0A\09{{.*}}ldrsb {{.*}}pkhbt {{.*}}smlad {{.*}}bne 1b
+// CHECK: mr = [[MR0]] : i64, nr = [[NR0]] : i64
 func.func @strided_b(%a: memref<4x64xi8>, %b: memref<64x4xi8>, %c: memref<4x4xi32>) {
   linalg.matmul ins(%a, %b : memref<4x64xi8>, memref<64x4xi8>) outs(%c : memref<4x4xi32>)
   return
@@ -21,10 +21,10 @@ func.func @strided_b(%a: memref<4x64xi8>, %b: memref<64x4xi8>, %c: memref<4x4xi3
 
 // -----
 
-// A fully-connected layer (N = 1): every spare register goes to mr.
+// A fully-connected layer (N = 1): the registers go to mr.
 // CHECK-LABEL: func.func @fc
 // CHECK: affine.for %{{.*}} = 0 to {{[0-9]+}} step [[MR1]] {
-// CHECK: affine.for %{{.*}} = 0 to 640 step 4 iter_args
+// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:{{.*}}smlad{{.*}}bne 1b
 // CHECK: mr = [[MR1]] : i64, nr = 1 : i64
 func.func @fc(%a: memref<128x640xi8>, %b: memref<1x640xi8>, %c: memref<128x1xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
@@ -34,11 +34,11 @@ func.func @fc(%a: memref<128x640xi8>, %b: memref<1x640xi8>, %c: memref<128x1xi32
 
 // -----
 
-// A prime shape: nothing divides, every edge is exercised.
+// A prime shape: nothing divides, every edge is exercised; K % 4 = 3 rest as element loads.
 // CHECK-LABEL: func.func @prime
+// CHECK: step [[NR2]]
 // CHECK: step [[MR2]]
-// CHECK: affine.for %{{.*}} = 0 to 32 step 4 iter_args
-// CHECK: affine.for %{{.*}} = 32 to 35 iter_args
+// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:{{.*}}bne 1b{{.*}}ldrsb{{.*}}mla
 // CHECK: mr = [[MR2]] : i64, nr = [[NR2]] : i64
 func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
@@ -46,8 +46,36 @@ func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi3
   return
 }
 
+// -----
+
+// A convolution layer as a matmul: constant weights are re-laid out at compile time in panels
+// of 2 rows of int16 pairs (new global, the original dropped); the run-time activations are
+// packed per column block into a working buffer (3 columns x 64 k x 2 bytes, in .bss): one
+// packing statement per column (SXTB16 pairs, STRD), then every row block reads the buffer.
+// The 2x3 tile holds both operands' slices of a step in registers (6 accumulators + 5 words +
+// 2 pointers + a counter = 14), loaded in one back-to-back burst.
+// CHECK-LABEL: module
+// CHECK-DAG: memref.global "private" @[[PACK:__mema_pack[0-9]+]] : memref<{{[0-9]+}}xi16> = dense<0> {alignment = 4 : i64}
+// CHECK-DAG: memref.global "private" constant @[[PANEL:weights__mema_pairs_[0-9]+]] : memref<1024xi16> = dense<5>
+// CHECK-NOT: memref.global "private" constant @weights :
+// CHECK-LABEL: func.func @conv
+// CHECK-DAG: memref.get_global @[[PANEL]]
+// CHECK-DAG: memref.get_global @[[PACK]]
+// CHECK: affine.for %{{.*}} = 0 to 12 step [[NR3]] {
+// CHECK-COUNT-3: llvm.inline_asm has_side_effects "1:\0A\09ldr {{.*}}sxtb16 {{.*}}strd
+// CHECK: affine.for %{{.*}} = 0 to 16 step [[MR3]] {
+// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:{{.*}}smlad{{.*}}bne 1b
+// CHECK: loop_order = "ji", mr = [[MR3]] : i64, nr = [[NR3]] : i64
+memref.global "private" constant @weights : memref<16x64xi8> = dense<5>
+func.func @conv(%im2col: memref<12x64xi8>, %acc: memref<16x12xi32>) {
+  %w = memref.get_global @weights : memref<16x64xi8>
+  linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+    ins(%w, %im2col : memref<16x64xi8>, memref<12x64xi8>) outs(%acc : memref<16x12xi32>)
+  return
+}
+
 // A core without the DSP extension never gets SMLAD: multiply-add on element loads.
-// NODSP-COUNT-3: remark: mema: {{.*}} mla (A elements, B elements)
-// NODSP-NOT: llvm.arm.smlad
-// NODSP-NOT: llvm.arm.sxtb16
+// NODSP-COUNT-4: remark: mema: {{.*}} mla (A elements, B elements
+// NODSP-NOT: smlad
+// NODSP-NOT: sxtb16
 // NODSP: arith.muli

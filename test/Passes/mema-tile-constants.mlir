@@ -1,17 +1,22 @@
 // RUN: mema-opt %s --split-input-file --pass-pipeline='builtin.module(mema-tile{schedule=fixed:5x1})' | FileCheck %s
+// RUN: mema-opt %s --split-input-file --pass-pipeline='builtin.module(mema-tile{schedule=fixed:2x1})' | FileCheck %s --check-prefix=PAIRS
 
 // Constant operands are re-laid out at compile time into new private globals; the originals go
 // once nothing reads them.
 
-// Weights pre-expanded to int16 pairs in SMLAD order (a0, a2, a1, a3 per 4 k; the K % 4 tail as
-// is): the kernel loads pairs directly and splits only B. (5x1 is a pairs-only tile here.)
-// CHECK: memref.global "private" constant @fc_w__mema_pairs : memref<5x6xi16> = dense<{{\[}}[1, 3, 2, 4, 5, 6], [-128, 0, 127, 1, 2, 3], [9, 11, 10, 12, 13, 14], [-1, -3, -2, -4, -5, -6], [7, 7, 7, 7, 7, 7]]>
+// Weights re-laid out for the tile: panels of 5 rows, each holding its rows' k-groups side by
+// side (per group of 4 k: row 0's 4 bytes, row 1's, ...), then the K % 4 rest of each row, so
+// that a tile's group is consecutive words whatever K is.
+// CHECK: memref.global "private" constant @fc_w__mema_bytes_5 : memref<30xi8> = dense<[1, 2, 3, 4, -128, 127, 0, 1, 9, 10, 11, 12, -1, -2, -3, -4, 7, 7, 7, 7, 5, 6, 2, 3, 13, 14, -5, -6, 7, 7]>
 // CHECK-NOT: @fc_w :
 // CHECK-LABEL: func.func @fc_const
 // CHECK-NOT: memref.get_global @fc_w :
-// CHECK: memref.get_global @fc_w__mema_pairs : memref<5x6xi16>
+// CHECK: memref.get_global @fc_w__mema_bytes_5 : memref<30xi8>
 // CHECK: affine.for %{{.*}} = 0 to 5 step 5 {
-// CHECK: } {mema.schedule = {a_form = "pairs", b_form = "words"
+// CHECK: } {mema.schedule = {a_form = "bytes", b_form = "words"
+// With a 2-row tile the weights are also pre-expanded to int16 in SMLAD pair order (k0, k2, k1,
+// k3 per 4 k) and zero-padded to whole groups: panels [2 rows][8], [2 rows][8], [1 row][8].
+// PAIRS: memref.global "private" constant @fc_w__mema_pairs_2 : memref<40xi16> = dense<[1, 3, 2, 4, -128, 0, 127, 1, 5, 0, 6, 0, 2, 0, 3, 0, 9, 11, 10, 12, -1, -3, -2, -4, 13, 0, 14, 0, -5, 0, -6, 0, 7, 7, 7, 7, 7, 0, 7, 0]>
 memref.global "private" constant @fc_w : memref<5x6xi8> = dense<[[1, 2, 3, 4, 5, 6], [-128, 127, 0, 1, 2, 3], [9, 10, 11, 12, 13, 14], [-1, -2, -3, -4, -5, -6], [7, 7, 7, 7, 7, 7]]>
 func.func @fc_const(%b: memref<1x6xi8>, %c: memref<5x1xi32>) {
   %a = memref.get_global @fc_w : memref<5x6xi8>

@@ -2,60 +2,78 @@
 // RUN: mema-opt %s --split-input-file --pass-pipeline='builtin.module(mema-tile{schedule=fixed:2x2})' | FileCheck %s --check-prefix=SMLAD
 // RUN: mema-opt %s --split-input-file --pass-pipeline='builtin.module(mema-tile{schedule=fixed:2x2})' | FileCheck %s --check-prefix=SXTB
 
-// mema-tile with a forced 2x2 tile (CMSIS-NN's): loops step by the tile, the k loop carries
-// mr*nr = 4 accumulators plus one moving pointer per operand, C is read before and written after.
+// mema-tile with a forced 2x2 tile (CMSIS-NN's): loops step by the tile; per tile one inline-asm
+// statement (the micro-kernel) loads C's tile into the 4 accumulators through C's address
+// (which enters in a scratch register and waits on the stack meanwhile), runs the k loop, and
+// stores C back. Operand pointers and the trip counter are tied in and out; every output is
+// early-clobber; nothing else is live across the statement.
 
 // CHECK-LABEL: func.func @tile2x2
-// CHECK-SAME: (%[[A:.*]]: memref<8x16xi8>, %[[B:.*]]: memref<6x16xi8>, %[[C:.*]]: memref<8x6xi32>)
-// CHECK: memref.extract_aligned_pointer_as_index %[[A]]
+// CHECK-SAME: (%[[A:.*]]: memref<8x64xi8>, %[[B:.*]]: memref<6x64xi8>, %[[C:.*]]: memref<8x6xi32>)
+// CHECK-DAG: %[[TRIPS:.*]] = arith.constant 4 : i32
+// CHECK-DAG: memref.extract_aligned_pointer_as_index %[[A]]
 // CHECK: affine.for %{{.*}} = 0 to 6 step 2 {
 // CHECK-NEXT: affine.for %{{.*}} = 0 to 8 step 2 {
-// CHECK-COUNT-4: llvm.load %{{.*}} : !llvm.ptr -> i32
-// CHECK: affine.for %{{.*}} = 0 to 16 step 4 iter_args(%{{[^)]*}}) -> (i32, i32, i32, i32, !llvm.ptr, !llvm.ptr) {
-// CHECK: affine.yield
-// CHECK-COUNT-4: llvm.store %{{.*}}#{{[0-3]}}, %{{.*}} {alignment = 4 : i64} : i32, !llvm.ptr
-// CHECK: } {mema.schedule = {{{.*}}kernel = "smlad", kr = 16 : i64, ku = 1 : i64, loop_order = "ji", mr = 2 : i64, nr = 2 : i64{{.*}}search = "fixed"{{.*}}}}
+// CHECK-NOT: llvm.load
+// CHECK: llvm.inline_asm has_side_effects "push {$[[PC:[0-9]+]]}\0A\09ldr $0, [$[[PC]]]\0A\09ldr $1, [$[[PC]], #4]\0A\09ldr $2, [$[[PC]], #24]\0A\09ldr $3, [$[[PC]], #28]\0A\09
+// 16 groups of 4 k, 4 groups per trip: 4 trips of a counted loop.
+// CHECK-SAME: 1:\0A\09{{.*}}\0A\09subs $6, $6, #1\0A\09bne 1b\0A\09
+// CHECK-SAME: pop {$[[PC]]}\0A\09str $0, [$[[PC]]]\0A\09str $1, [$[[PC]], #4]\0A\09str $2, [$[[PC]], #24]\0A\09str $3, [$[[PC]], #28]"
+// CHECK-SAME: "=&r,=&r,=&r,=&r,=&r,=&r,=&r,=&r,{{(=&r,)+}}4,5,6,7,~{cc},~{memory}"
+// CHECK-SAME: %{{.*}}, %{{.*}}, %[[TRIPS]], %{{.*}} : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr)
+// CHECK-NOT: llvm.store
+// CHECK: } {mema.schedule = {{{.*}}kernel = "smlad", kr = 64 : i64, ku = 4 : i64, loop_order = "ji", mr = 2 : i64, nr = 2 : i64{{.*}}search = "fixed"{{.*}}}}
 // CHECK-NOT: linalg.matmul
 
-// Per k group (4 int8 k): 2 SMLAD per output, 2 SXTB16 per row of A and per column of B.
+// Per trip, 4 groups of 4 int8 k: 2 SMLAD per output and group; 2 SXTB16 per row of A and per
+// column of B and group.
 // SMLAD-LABEL: func.func @tile2x2
-// SMLAD: affine.for %{{.*}} = 0 to 16 step 4
-// SMLAD-COUNT-8: "llvm.arm.smlad"
-// SMLAD-NOT: "llvm.arm.smlad"
-// SMLAD: affine.yield
+// SMLAD: llvm.inline_asm has_side_effects "push
+// SMLAD-SAME: 1:\0A
+// SMLAD-COUNT-32: smlad $
+// SMLAD-NOT: smlad
+// SMLAD: bne 1b
 // SXTB-LABEL: func.func @tile2x2
-// SXTB: affine.for %{{.*}} = 0 to 16 step 4
-// SXTB-COUNT-8: "llvm.arm.sxtb16"
-// SXTB-NOT: "llvm.arm.sxtb16"
-// SXTB: affine.yield
-func.func @tile2x2(%a: memref<8x16xi8>, %b: memref<6x16xi8>, %c: memref<8x6xi32>) {
+// SXTB: llvm.inline_asm has_side_effects "push
+// SXTB-SAME: 1:\0A
+// SXTB-COUNT-32: sxtb16 $
+// SXTB-NOT: sxtb16
+// SXTB: bne 1b
+func.func @tile2x2(%a: memref<8x64xi8>, %b: memref<6x64xi8>, %c: memref<8x6xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
-    ins(%a, %b : memref<8x16xi8>, memref<6x16xi8>) outs(%c : memref<8x6xi32>)
+    ins(%a, %b : memref<8x64xi8>, memref<6x64xi8>) outs(%c : memref<8x6xi32>)
   return
 }
 
 // -----
 
 // Edges: M = 5 and N = 3 are not multiples of 2, K = 10 not a multiple of 4. Full tiles in the
-// loops; the last column (nr' = 1), the last row (mr' = 1) and the corner as their own nests;
-// each nest has a group loop over k in [0, 8) and a remainder loop over [8, 10) of element loads.
+// loops; the last row (mr' = 1), the last column (nr' = 1) and the corner as their own
+// statements. Two groups run straight-line (fewer than ku), then the K % 4 = 2 rest as element
+// loads (LDRSB) and MLA.
 // CHECK-LABEL: func.func @edges
 // CHECK: affine.for %{{.*}} = 0 to 2 step 2 {
 // CHECK: affine.for %{{.*}} = 0 to 4 step 2 {
-// CHECK: affine.for %{{.*}} = 0 to 8 step 4 iter_args({{.*}}) -> (i32, i32, i32, i32, !llvm.ptr, !llvm.ptr)
-// CHECK: affine.for %{{.*}} = 8 to 10 iter_args({{.*}}) -> (i32, i32, i32, i32, !llvm.ptr, !llvm.ptr)
-// CHECK: llvm.load %{{.*}} : !llvm.ptr -> i8
-// CHECK: arith.muli
-// The 2x1 column edge inside the column loop:
-// CHECK: affine.for %{{.*}} = 0 to 8 step 4 iter_args({{.*}}) -> (i32, i32, !llvm.ptr, !llvm.ptr)
-// CHECK: affine.for %{{.*}} = 8 to 10 iter_args({{.*}}) -> (i32, i32, !llvm.ptr, !llvm.ptr)
+// CHECK: llvm.inline_asm has_side_effects "push
+// CHECK-NOT: 1:\0A
+// CHECK-SAME: ldrsb
+// CHECK-SAME: : (!llvm.ptr, !llvm.ptr, !llvm.ptr) -> !llvm.struct<(i32, i32, i32, i32,
+// The 1x2 row edge inside the column loop, then the 2x1 column edge and the 1x1 corner:
+// CHECK: llvm.inline_asm {{.*}} -> !llvm.struct<(i32, i32, ptr,
 // CHECK: } {mema.schedule =
-// The 1x2 row edge, then the 1x1 corner:
 // CHECK: affine.for %{{.*}} = 0 to 4 step 2 {
-// CHECK: affine.for %{{.*}} = 0 to 8 step 4 iter_args({{.*}}) -> (i32, i32, !llvm.ptr, !llvm.ptr)
-// CHECK: affine.for %{{.*}} = 0 to 8 step 4 iter_args({{.*}}) -> (i32, !llvm.ptr, !llvm.ptr)
-// CHECK: affine.for %{{.*}} = 8 to 10 iter_args({{.*}}) -> (i32, !llvm.ptr, !llvm.ptr)
+// CHECK: llvm.inline_asm {{.*}} -> !llvm.struct<(i32, i32, ptr,
+// CHECK: llvm.inline_asm {{.*}} -> !llvm.struct<(i32, ptr,
 // CHECK: return
+
+// The full 2x2 tile: 2 groups x 4 outputs x 2 SMLAD, then 2 rest k x 4 outputs MLA.
+// SMLAD-LABEL: func.func @edges
+// SMLAD: llvm.inline_asm has_side_effects "push
+// SMLAD-COUNT-16: smlad $
+// SMLAD-NOT: smlad
+// SMLAD-COUNT-8: mla $
+// SMLAD-NOT: mla $
+// SMLAD: "=&r
 func.func @edges(%a: memref<5x10xi8>, %b: memref<3x10xi8>, %c: memref<5x3xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
     ins(%a, %b : memref<5x10xi8>, memref<3x10xi8>) outs(%c : memref<5x3xi32>)
@@ -64,12 +82,16 @@ func.func @edges(%a: memref<5x10xi8>, %b: memref<3x10xi8>, %c: memref<5x3xi32>) 
 
 // -----
 
-// K < 4: no group loop at all, only element loads and multiply-add.
+// K < 4: no SMLAD group at all. The micro-kernel would only do element loads and MLA, and the
+// llc-compiled MLA kernel costs less code around it: the model picks it (an affine.for over k
+// carrying the 4 accumulators and the two operand pointers).
 // CHECK-LABEL: func.func @k_below_4
-// CHECK-NOT: affine.for %{{.*}} step 4
 // CHECK: affine.for %{{.*}} = 0 to 3 iter_args({{.*}}) -> (i32, i32, i32, i32, !llvm.ptr, !llvm.ptr)
-// CHECK-NOT: llvm.arm.smlad
-// CHECK: return
+// CHECK: arith.muli
+// CHECK: kernel = "mla"
+// SMLAD-LABEL: func.func @k_below_4
+// SMLAD-NOT: smlad
+// SMLAD: return
 func.func @k_below_4(%a: memref<4x3xi8>, %b: memref<4x3xi8>, %c: memref<4x4xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
     ins(%a, %b : memref<4x3xi8>, memref<4x3xi8>) outs(%c : memref<4x4xi32>)
@@ -78,20 +100,18 @@ func.func @k_below_4(%a: memref<4x3xi8>, %b: memref<4x3xi8>, %c: memref<4x4xi32>
 
 // -----
 
-// int16: a group is 2 k, one SMLAD per output and no SXTB16.
+// int16: a group is 2 k, one SMLAD per output and group (3 groups straight-line), no SXTB16.
 // CHECK-LABEL: func.func @i16
-// CHECK: affine.for %{{.*}} = 0 to 6 step 2 iter_args({{.*}}) -> (i32, i32, i32, i32, !llvm.ptr, !llvm.ptr)
 // SMLAD-LABEL: func.func @i16
-// SMLAD: affine.for %{{.*}} = 0 to 6 step 2 iter_args
-// SMLAD-COUNT-4: "llvm.arm.smlad"
-// SMLAD-NOT: "llvm.arm.smlad"
-// SMLAD: affine.yield
+// SMLAD: llvm.inline_asm has_side_effects "push
+// SMLAD-COUNT-12: smlad $
+// SMLAD-NOT: smlad
+// SMLAD: "=&r
 // SXTB-LABEL: func.func @i16
-// SXTB-NOT: "llvm.arm.sxtb16"
+// SXTB-NOT: sxtb16
 // SXTB: return
 func.func @i16(%a: memref<4x6xi16>, %b: memref<4x6xi16>, %c: memref<4x4xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
     ins(%a, %b : memref<4x6xi16>, memref<4x6xi16>) outs(%c : memref<4x4xi32>)
   return
 }
-

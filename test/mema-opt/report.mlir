@@ -15,7 +15,7 @@
 // CHECK: "target": "cortex-m4"
 // CHECK: "ops": [
 // CHECK: "function": "conv"
-// CHECK: "location": "{{.*}}report.mlir:[[# @LINE + 40]]:3"
+// CHECK: "location": "{{.*}}report.mlir:[[# @LINE + 56]]:3"
 // CHECK: "m": 64,
 // CHECK: "n": 32,
 // CHECK: "k": 96,
@@ -25,12 +25,28 @@
 // CHECK: "objective": "cycles",
 // CHECK: "predicted": {
 // CHECK-NEXT: "loads": {{[0-9]+}},
-// CHECK-NEXT: "stores": 2048,
+// CHECK-NEXT: "stores": {{[0-9]+}},
 // CHECK-NEXT: "load_bytes": {{[0-9]+}},
-// CHECK-NEXT: "store_bytes": 8192,
+// CHECK-NEXT: "store_bytes": {{[0-9]+}},
 // CHECK-NEXT: "instructions": {{[0-9]+}},
 // CHECK-NEXT: "cycles": {{[0-9]+}},
-// CHECK-NEXT: "energy_nj": {{[0-9.]+}}
+// CHECK-NEXT: "energy_nj": {{[0-9.]+}},
+// C is read and written once per element; the rest of the traffic per operand and memory.
+// CHECK-NEXT: "operand_loads": {
+// CHECK-NEXT: "A": {{[0-9]+}},
+// CHECK-NEXT: "B": {{[0-9]+}},
+// CHECK-NEXT: "buffer": {{[0-9]+}},
+// CHECK-NEXT: "C": 2048
+// CHECK-NEXT: },
+// CHECK-NEXT: "operand_stores": {
+// CHECK-NEXT: "C": 2048,
+// CHECK-NEXT: "buffer": {{[0-9]+}}
+// CHECK-NEXT: },
+// CHECK-NEXT: "memory": {
+// CHECK-NEXT: "flash": {
+// CHECK-NEXT: "reads": {{[0-9]+}},
+// CHECK-NEXT: "writes": 0,
+// CHECK: "buffer_bytes": {{[0-9]+}}
 // CHECK: "lower_bound": {
 // CHECK-NEXT: "loads": {{[0-9]+}},
 // CHECK-NEXT: "stores": 2048

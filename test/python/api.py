@@ -28,7 +28,7 @@ func.func @fc(%a: memref<16x64xi8>, %b: memref<1x64xi8>, %c: memref<16x1xi32>) {
 # CHECK: decisions: 1 fc 16x1x64
 # CHECK: func.func @fc
 # CHECK: affine.for
-# CHECK: llvm.call_intrinsic "llvm.arm.smlad"
+# CHECK: llvm.inline_asm has_side_effects "{{.*}}smlad
 # CHECK-NOT: linalg.matmul
 @run
 def tile_in_a_user_pipeline():

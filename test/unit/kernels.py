@@ -8,8 +8,9 @@ import numpy as np
 from mlir.ir import Context, Module
 
 from mema_mlir import emit, model
-from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams, pairs_layout
+from mema_mlir.codegen import TileParams, standalone_module
 from mema_mlir.emulator import Buffer, RunResult, run_function
+from mema_mlir.relayout import panel_layout
 
 
 @dataclass(frozen=True)
@@ -17,23 +18,34 @@ class Variant:
     kernel: str
     a_form: str
     b_form: str
+    kept: str
     elem: str
+    b_k_contiguous: bool = True
+    a_constant: bool = False
 
     @property
-    def b_k_contiguous(self) -> bool:
-        return self.b_form != "strided"
+    def name(self) -> str:
+        return (f"{self.kernel}-{self.a_form}-{self.b_form}-{self.kept}-{self.elem}"
+                f"-{'nk' if self.b_k_contiguous else 'kn'}{'-const' if self.a_constant else ''}")
 
 
-VARIANTS = (
-    Variant("smlad", "bytes", "words", "i8"),
-    Variant("smlad", "pairs", "words", "i8"),
-    Variant("smlad", "bytes", "strided", "i8"),
-    Variant("smlad", "pairs", "strided", "i8"),
-    Variant("smlad", "halves", "words", "i16"),
-    Variant("smlad", "halves", "strided", "i16"),
-    Variant("mla", "elements", "elements", "i8"),
-    Variant("mla", "elements", "elements", "i16"),
-)
+def _variants() -> tuple[Variant, ...]:
+    found = []
+    for elem in ("i8", "i16"):
+        for a_form in (("bytes", "pairs") if elem == "i8" else ("halves",)):
+            for b_form in ("words", "strided", "packed"):
+                for kept in ("b", "a", "ab"):
+                    contiguous = b_form != "strided"
+                    constant = a_form == "pairs" or (b_form == "packed" and kept == "a")
+                    found.append(Variant("smlad", a_form, b_form, kept, elem, contiguous, constant))
+        # A packed B read from a [K, N] source.
+        found.append(Variant("smlad", "halves" if elem == "i16" else "bytes", "packed", "b", elem, False))
+        found.append(Variant("mla", "elements", "elements", "b", elem, True))
+        found.append(Variant("mla", "elements", "elements", "b", elem, False))
+    return tuple(found)
+
+
+VARIANTS = _variants()
 
 
 def random_operands(rng: np.random.Generator, m: int, n: int, k: int, elem: str, b_k_contiguous: bool):
@@ -50,23 +62,26 @@ def random_operands(rng: np.random.Generator, m: int, n: int, k: int, elem: str,
     return a, b, c, wrapped
 
 
-def kernel_object(m: int, n: int, k: int, mr: int, nr: int, variant: Variant) -> bytes:
+def tile_params(mr: int, nr: int, variant: Variant, ku: int = 1) -> TileParams:
+    order = "ji" if variant.b_form == "packed" else "ij"
+    return TileParams(mr, nr, ku, variant.kernel, variant.a_form, variant.b_form, variant.kept, order)
+
+
+def kernel_object(m: int, n: int, k: int, mr: int, nr: int, variant: Variant, ku: int = 1) -> bytes:
     """Compile the codegen's kernel for one tile and variant to a Cortex-M4 object."""
-    a_elem = "i16" if variant.a_form == "pairs" or variant.elem == "i16" else "i8"
-    b_shape = f"{n}x{k}" if variant.b_k_contiguous else f"{k}x{n}"
-    layout = OperandLayout(
-        m, n, k, variant.elem, f"memref<{m}x{k}x{a_elem}>", f"memref<{b_shape}x{variant.elem}>",
-        f"memref<{m}x{n}xi32>", variant.a_form == "pairs", variant.b_k_contiguous,
-    )
-    text = KernelWriter(layout, TileParams(mr, nr, 1, variant.kernel, variant.a_form, variant.b_form), "{}").write()
+    text = standalone_module(m, n, k, variant.elem, tile_params(mr, nr, variant, ku),
+                             a_constant=variant.a_constant, b_k_contiguous=variant.b_k_contiguous)
     with Context():
         module = Module.parse(text)
         emit.lower_to_llvm_dialect(module)
         return emit.emit_lowered(module, model.load_target("cortex-m4"), "obj")
 
 
-def run_kernel(obj: bytes, a: np.ndarray, b: np.ndarray, c: np.ndarray, variant: Variant) -> RunResult:
-    """Weights (A) in flash, B and C in SRAM, as the model's default placement says."""
-    a_physical = pairs_layout(a) if variant.a_form == "pairs" else a
+def run_kernel(obj: bytes, a: np.ndarray, b: np.ndarray, c: np.ndarray, variant: Variant,
+               mr: int) -> RunResult:
+    """Weights (A) in flash, B and C in SRAM, as the model's default placement says; a constant
+    A passed in the panel layout the DSP kernels read."""
+    a_physical = (panel_layout(a, mr, variant.a_form) if variant.a_constant and variant.kernel == "smlad"
+                  else a)
     return run_function(obj, "kernel", [Buffer("A", a_physical, "flash"), Buffer("B", b, "sram"),
                                         Buffer("C", c.copy(), "sram")])

@@ -1,9 +1,11 @@
-"""The closed-form counts against a per-tile enumeration of the emitted instruction stream.
+"""The closed-form counts against a per-tile walk of the emitted code.
 
-The reference below walks every tile (full and edge), writes down the instructions the
-generator emits for it in the order overhead.py documents, and times that stream with the
-shared table (a single load/store costs 2, or 1 right after another). It shares no formula with
-costs.py, only the kernel description and the overhead constants.
+The reference below walks every tile (full and edge) and every packed column, takes the
+instructions the generator emits for each (the micro-kernel of that exact tile shape from
+microkernel.py, or for the MLA kernel the instruction stream overhead.py documents) plus llc's
+code around them as overhead.py counts it, and adds them up. It shares no formula with
+costs.py: what it checks is that the closed form (per-tile counts affine in the tile's rows and
+columns, summed over the tiles by monomials) equals the sum over the real tiles, edges included.
 """
 
 from __future__ import annotations
@@ -15,92 +17,36 @@ import pytest
 
 from mema_mlir.model import Problem, Schedule, load_target, predict, schedule_space
 from mema_mlir.model.cases import random_problem, random_target
+from mema_mlir.model.costs import pack_spec, tile_spec
+from mema_mlir.model.microkernel import pack_program, tile_program
 from mema_mlir.model.overhead import OVERHEAD, Overhead
 
 LOADS_STORES = ("load", "store")
 
 
-def group_stream(problem: Problem, s: Schedule, rows: int, cols: int) -> list[tuple[str, str, int]]:
-    """One k-group of an rows x cols tile as (class, operand, bytes) in emitted order."""
+def mla_tile_stream(problem: Problem, rows: int, cols: int, o: Overhead) -> list[tuple[str, str, int]]:
+    """One MLA tile as (class, operand, bytes) in emitted order: element loads and MLA per k."""
     e = problem.elem_bytes
-    if s.kernel == "mla":
-        loads = [("load", "A", e)] * rows + [("load", "B", e)] * cols
-        return loads + [("mul", "", 0)] * (rows * cols)
-    a = {"bytes": [("load", "A", 4)] * rows, "pairs": [("load", "A", 4)] * (2 * rows),
-         "halves": [("load", "A", 4)] * rows}[s.a_form]
-    if s.b_form == "words":
-        b = [("load", "B", 4)] * cols
-    elif problem.elem == "i8":
-        b = [("load", "B", 1)] * (4 * cols)
-    else:
-        b = [("load", "B", 2)] * (2 * cols)
-    ops: list[tuple[str, str, int]] = []
-    if s.a_form == "bytes":
-        ops += [("extend", "", 0)] * (2 * rows)
-    if s.b_form == "words" and problem.elem == "i8":
-        ops += [("extend", "", 0)] * (2 * cols)
-    if s.b_form == "strided":
-        ops += [("alu", "", 0)] * ((2 if problem.elem == "i8" else 1) * cols)
-    macs = (2 if problem.elem == "i8" else 1) * rows * cols
-    return a + b + ops + [("dsp_mac", "", 0)] * macs
-
-
-def remainder_stream(problem: Problem, s: Schedule, rows: int, cols: int) -> list[tuple[str, str, int]]:
-    """One leftover k (K % group): element loads and MLA."""
-    a_bytes = 2 if s.a_form in ("pairs", "halves") else problem.elem_bytes
-    return ([("load", "A", a_bytes)] * rows + [("load", "B", problem.elem_bytes)] * cols
-            + [("mul", "", 0)] * (rows * cols))
-
-
-def loop_stream(body: list[tuple[str, str, int]], trips: int, o: Overhead) -> list[tuple[str, str, int]]:
-    if trips == 0:
-        return []
-    if trips <= o.k_loop_straight_line_trips:
-        return body * trips
-    out = [("alu", "", 0)] * o.k_loop_setup_alu
-    for trip in range(trips):
-        out += body + [("alu", "", 0)] * o.k_iteration_alu
-        out.append(("branch", "taken" if trip < trips - 1 else "", 0))
-    return out
-
-
-def tile_stream(problem: Problem, s: Schedule, rows: int, cols: int, o: Overhead) -> list[tuple[str, str, int]]:
-    group = 1 if s.kernel == "mla" else (4 if problem.elem == "i8" else 2)
-    groups, rest = divmod(problem.k, group)
-    body = group_stream(problem, s, rows, cols)
+    body = [("load", "A", e)] * rows + [("load", "B", e)] * cols + [("mul", "", 0)] * (rows * cols)
     out = [("alu", "", 0)] * o.tile_alu + [("load", "C", 4)] * (rows * cols)
-    out += loop_stream(body * s.ku, groups // s.ku, o)
-    out += loop_stream(body, groups % s.ku, o)
-    out += loop_stream(remainder_stream(problem, s, rows, cols), rest, o)
+    trips = problem.k
+    if trips <= o.k_loop_straight_line_trips:
+        out += body * trips
+    else:
+        out += [("alu", "", 0)] * o.k_loop_setup_alu
+        for trip in range(trips):
+            out += body + [("alu", "", 0)] * o.k_iteration_alu
+            out.append(("branch", "taken" if trip < trips - 1 else "", 0))
     out += [("store", "C", 4)] * (rows * cols)
     out += [("branch", "taken", 0)] * o.tile_branches_taken
     return out
 
 
-def blocks(extent: int, size: int) -> list[int]:
-    return [min(size, extent - start) for start in range(0, extent, size)]
-
-
-def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> dict:
-    """Counts and est. cycles by walking every tile of the emitted nest."""
-    rows, cols = blocks(problem.m, s.mr), blocks(problem.n, s.nr)
-    outer, inner = (rows, cols) if s.loop_order == "ij" else (cols, rows)
-    stream = [("alu", "", 0)] * o.call_alu
-    for outer_size in outer:
-        stream += [("alu", "", 0)] * o.outer_alu
-        for inner_size in inner:
-            r, c = (outer_size, inner_size) if s.loop_order == "ij" else (inner_size, outer_size)
-            stream += tile_stream(problem, s, r, c, o)
-        stream += [("branch", "taken", 0)] * o.outer_branches_taken
-    counts: Counter = Counter()
-    cycles = 2 * (1 + o.call_saved_registers) + 2  # PUSH, POP {.., pc}
+def timed(stream: list[tuple[str, str, int]], o: Overhead) -> int:
+    cycles = 0
     previous = ""
-    for cls, tag, nbytes in stream:
-        counts[cls] += 1
+    for cls, tag, _ in stream:
         if cls in LOADS_STORES:
-            counts[f"{cls}_{tag}"] += 1
-            counts[f"{cls}_bytes_{tag}"] += nbytes
-            # k-loop operand loads pipeline only when issued back to back (overhead setting).
             interleaved = tag in ("A", "B") and not o.k_loads_back_to_back
             cycles += 1 if previous in LOADS_STORES and not interleaved else 2
         elif cls == "branch":
@@ -108,7 +54,70 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> dict:
         else:
             cycles += 1
         previous = cls
-    counts["cycles"] = cycles
+    return cycles
+
+
+def blocks(extent: int, size: int) -> list[int]:
+    return [min(size, extent - start) for start in range(0, extent, size)]
+
+
+def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
+    """Counts and est. cycles by walking every tile of the emitted nest."""
+    rows, cols = blocks(problem.m, s.mr), blocks(problem.n, s.nr)
+    outer, inner = (rows, cols) if s.loop_order == "ij" else (cols, rows)
+    counts: Counter = Counter()
+    counts["alu"] += o.call_alu
+    counts["cycles"] += o.call_alu + 2 * (1 + o.call_saved_registers) + 2  # PUSH, POP {.., pc}
+    outer_alu = o.outer_alu if s.kernel == "mla" else o.asm_outer_alu
+    for outer_size in outer:
+        counts["alu"] += outer_alu
+        counts["branch"] += o.outer_branches_taken
+        counts["cycles"] += outer_alu + 3 * o.outer_branches_taken
+        if s.b_form == "packed":  # this column block's columns, packed
+            pack = pack_program(pack_spec(problem, outer_size)).execution()
+            counts["alu"] += o.pack_block_alu
+            counts["cycles"] += o.pack_block_alu
+            for _ in range(outer_size):
+                for cls, number in pack.by_class.items():
+                    counts[cls] += number
+                counts["alu"] += o.pack_column_alu
+                counts["load_B"] += pack.loads.get("B", 0)
+                counts["load_bytes_B"] += pack.load_bytes.get("B", 0)
+                counts["store_buffer"] += pack.stores.get("buffer", 0)
+                counts["store_bytes_buffer"] += pack.store_bytes.get("buffer", 0)
+                counts["cycles"] += pack.cycles + o.pack_column_alu
+        for inner_size in inner:
+            r, c = (outer_size, inner_size) if s.loop_order == "ij" else (inner_size, outer_size)
+            if s.kernel == "mla":
+                stream = mla_tile_stream(problem, r, c, o)
+                for cls, tag, nbytes in stream:
+                    counts[cls] += 1
+                    if cls in LOADS_STORES:
+                        counts[f"{cls}_{tag}"] += 1
+                        counts[f"{cls}_bytes_{tag}"] += nbytes
+                counts["cycles"] += timed(stream, o)
+                continue
+            program = tile_program(tile_spec(problem, s.family, s.ku, r, c))
+            ex = program.execution()
+            for cls, number in ex.by_class.items():
+                counts[cls] += number
+            b_name = "buffer" if s.b_form == "packed" else "B"
+            counts["load_A"] += ex.loads.get("A", 0)
+            counts["load_bytes_A"] += ex.load_bytes.get("A", 0)
+            counts[f"load_{b_name}"] += ex.loads.get("B", 0)
+            counts[f"load_bytes_{b_name}"] += ex.load_bytes.get("B", 0)
+            tile_alu = o.asm_tile_alu + (1 if program.uses_counter else 0)
+            counts["load"] += ex.loads.get("C", 0)
+            counts["store"] += ex.stores.get("C", 0)
+            counts["load_C"] += ex.loads.get("C", 0)
+            counts["load_bytes_C"] += ex.load_bytes.get("C", 0)
+            counts["store_C"] += ex.stores.get("C", 0)
+            counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
+            counts["alu"] += tile_alu
+            counts["branch"] += o.tile_branches_taken
+            counts["cycles"] += ex.cycles + tile_alu + o.asm_tile_stack_cycles + 3 * o.tile_branches_taken
+    counts["load"] += counts["load_B"] if s.b_form == "packed" else 0
+    counts["store"] += counts["store_buffer"]
     return counts
 
 
@@ -116,15 +125,16 @@ def check_against_reference(problem: Problem, s: Schedule, target_name: str = "c
     target = load_target(target_name)
     cost = predict(problem, s, target)
     ref = reference(problem, s)
-    assert cost.operand_loads == {"A": ref["load_A"], "B": ref["load_B"], "C": ref["load_C"]}
+    assert cost.operand_loads == {"A": ref["load_A"], "B": ref["load_B"], "buffer": ref["load_buffer"],
+                                  "C": ref["load_C"]}
     assert cost.operand_load_bytes == {"A": ref["load_bytes_A"], "B": ref["load_bytes_B"],
-                                       "C": ref["load_bytes_C"]}
-    assert (cost.loads, cost.stores) == (ref["load"], ref["store"])
-    assert cost.store_bytes == ref["store_bytes_C"]
-    for cls in ("load", "store", "extend", "alu", "dsp_mac", "mul", "branch"):
+                                       "buffer": ref["load_bytes_buffer"], "C": ref["load_bytes_C"]}
+    assert cost.operand_stores == {"C": ref["store_C"], "buffer": ref["store_buffer"]}
+    assert cost.store_bytes == ref["store_bytes_C"] + ref["store_bytes_buffer"]
+    for cls in ("extend", "alu", "dsp_mac", "mul", "branch"):
         assert cost.instructions_by_class[cls] == ref[cls], cls
-    assert cost.instructions == sum(ref[c] for c in ("load", "store", "extend", "alu", "dsp_mac",
-                                                     "mul", "branch")) + 2
+    assert cost.loads == ref["load_A"] + ref["load_B"] + ref["load_buffer"] + ref["load_C"]
+    assert cost.stores == ref["store_C"] + ref["store_buffer"]
     assert cost.cycles == ref["cycles"]
 
 
@@ -155,7 +165,7 @@ def test_known_counts_2x2_bytes_words():
     # 64x64x576 int8, 2x2 tile: A and B each read 32 times per element word, C once each way.
     problem = Problem(64, 64, 576)
     cost = predict(problem, Schedule(2, 2, 4, "smlad", "bytes", "words"), load_target())
-    assert cost.operand_loads == {"A": 64 * 32 * 144, "B": 64 * 32 * 144, "C": 4096}
+    assert cost.operand_loads == {"A": 64 * 32 * 144, "B": 64 * 32 * 144, "buffer": 0, "C": 4096}
     assert cost.stores == 4096
     assert cost.instructions_by_class["dsp_mac"] == 64 * 64 * 144 * 2
     assert cost.instructions_by_class["extend"] == 2 * (64 * 32 * 144) * 2
@@ -193,8 +203,8 @@ def test_memory_traffic_follows_placement():
 def test_loop_order_changes_no_access_count():
     problem = Problem(33, 17, 50)
     target = load_target()
-    ij = predict(problem, Schedule(3, 2, 2, "smlad", "bytes", "words", "ij"), target)
-    ji = predict(problem, Schedule(3, 2, 2, "smlad", "bytes", "words", "ji"), target)
+    ij = predict(problem, Schedule(3, 2, 2, "smlad", "bytes", "words", loop_order="ij"), target)
+    ji = predict(problem, Schedule(3, 2, 2, "smlad", "bytes", "words", loop_order="ji"), target)
     assert (ij.loads, ij.stores, ij.operand_loads, ij.memory) == (ji.loads, ji.stores, ji.operand_loads, ji.memory)
 
 
@@ -208,10 +218,26 @@ def test_ku_changes_only_loop_overhead():
 
 def test_overhead_variant_is_honoured():
     problem = Problem(9, 7, 23)
-    s = Schedule(2, 3, 2, "smlad", "bytes", "words")
     variant = Overhead(k_iteration_alu=1, tile_alu=2, k_loop_straight_line_trips=3,
-                       k_loads_back_to_back=True)
-    cost = predict(problem, s, load_target(), overhead=variant)
-    ref = reference(problem, s, variant)
-    assert cost.cycles == ref["cycles"]
-    assert cost.instructions_by_class["alu"] == ref["alu"]
+                       k_loads_back_to_back=True, asm_tile_alu=3, asm_tile_stack_cycles=1,
+                       asm_outer_alu=9, pack_column_alu=7, pack_block_alu=5)
+    for s in (Schedule(2, 3, 1, "mla", "elements", "elements"),
+              Schedule(2, 3, 2, "smlad", "bytes", "packed", "a", "ji")):
+        cost = predict(problem, s, load_target(), overhead=variant)
+        ref = reference(problem, s, variant)
+        assert cost.cycles == ref["cycles"]
+        assert cost.instructions_by_class["alu"] == ref["alu"]
+        assert cost.cycles != predict(problem, s, load_target()).cycles
+
+
+def test_packing_is_counted_once_per_column():
+    # 10 x 6 x 13 int8, B [N, K] packed into int16 pairs: per column 3 LDR + 1 LDRSB (the K % 4
+    # rest), 4 STRD (two words each); the micro-kernel then reads the padded buffer.
+    problem = Problem(10, 6, 13)
+    s = Schedule(2, 3, 4, "smlad", "pairs", "packed", "ab", "ji")
+    cost = predict(problem, s, load_target())
+    assert cost.operand_loads["B"] == 6 * (3 + 1)
+    assert cost.operand_stores["buffer"] == 6 * 4 * 2
+    # Every row block reads the whole buffer: 4 groups x 2 words per column.
+    assert cost.operand_loads["buffer"] == 5 * 6 * 4 * 2
+    assert cost.memory["sram"].writes == cost.operand_stores["buffer"] + 10 * 6

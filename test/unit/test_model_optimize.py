@@ -100,25 +100,33 @@ def test_every_schedule_in_the_space_is_legal():
     assert space
     for s in space:
         check_schedule(problem, target, s)
-        assert s.registers <= target.registers
+        assert s.registers(problem.elem) <= target.registers
 
 
 def test_register_counts():
-    # 2x2 bytes: 4 accumulators + 2*2+2 staging + 3 loop/address registers.
-    assert Schedule(2, 2, 1, "smlad", "bytes", "words").registers == 13
-    assert Schedule(2, 2, 1, "smlad", "bytes", "strided").registers == 15
-    assert Schedule(8, 1, 1, "smlad", "pairs", "words").registers == 14
-    assert Schedule(3, 3, 1, "smlad", "halves", "words").registers == 16
-    assert Schedule(4, 2, 1, "mla", "elements", "elements").registers == 14
+    # Accumulators + scratch (microkernel.scratch_registers) + 2 pointers and a counter.
+    # 2x2 bytes/words, B kept: 4 + (2 per kept column + 2 for the streamed row) + 3.
+    assert Schedule(2, 2, 1, "smlad", "bytes", "words").registers("i8") == 13
+    # A strided B kept packs each column right after its 4 loads: 2 more while the last loads.
+    assert Schedule(2, 2, 1, "smlad", "bytes", "strided").registers("i8") == 4 + 2 * 2 + 2 + 3
+    # int16 pairs on both sides run step by step: 4x2 keeps 2 B words and streams 1 A word.
+    assert Schedule(4, 2, 1, "smlad", "pairs", "packed", "b", "ji").registers("i8") == 14
+    # Both slices in registers: every line of the step.
+    assert Schedule(2, 3, 1, "smlad", "pairs", "packed", "ab", "ji").registers("i8") == 6 + 5 + 3
+    assert Schedule(3, 3, 1, "smlad", "halves", "words").registers("i16") == 16
+    assert Schedule(4, 2, 1, "mla", "elements", "elements").registers("i8") == 14
 
 
-def test_ldr_immediate_limits_rows():
+def test_row_major_operands_limit_rows_by_the_ldr_immediate():
     target = load_target()
-    # int8 rows of K = 2048 bytes: rows 0 and 1 are reachable (offset 2048), row 2 is not.
-    problem = Problem(64, 64, 2048)
-    assert tile_fits(problem, target, ("smlad", "bytes", "words"), 2, 1)
-    assert not tile_fits(problem, target, ("smlad", "bytes", "words"), 3, 1)
-    assert all(s.mr <= 2 and s.nr <= 2 for s in schedule_space(problem, target))
+    # A run-time int8 A of K = 2048: rows 0 and 1 are reachable (offset 2048), row 2 is not;
+    # a constant A is re-laid out in panels and never limited.
+    problem = Problem(64, 64, 2048, a_constant=False)
+    family = ("smlad", "bytes", "words", "b")
+    assert tile_fits(problem, target, family, 2, 1)
+    assert not tile_fits(problem, target, family, 3, 1)
+    assert all(s.mr <= 2 for s in schedule_space(problem, target) if s.family[:3] == family[:3])
+    assert tile_fits(Problem(64, 64, 2048, a_constant=True), target, ("smlad", "pairs", "packed", "b"), 4, 2)
 
 
 def test_fixed_tile_takes_the_best_forms_for_that_tile():
@@ -129,6 +137,7 @@ def test_fixed_tile_takes_the_best_forms_for_that_tile():
     assert choice.search == "fixed"
     best_2x2 = min((s for s in schedule_space(problem, target) if (s.mr, s.nr) == (2, 2)),
                    key=lambda s: predict(problem, s, target).cycles)
+    assert choice.schedule.family == best_2x2.family
     assert choice.cost.cycles == predict(problem, best_2x2, target).cycles
 
 

@@ -28,7 +28,7 @@ def test_builtins():
     assert m4 == load_target("cortex-m4")
     assert (m4.triple, m4.cpu, m4.registers, m4.word_bytes, m4.has_dsp) == (
         "thumbv7em-none-eabi", "cortex-m4", 14, 4, True)
-    assert m4.placement == {"weights": "flash", "activations": "sram", "outputs": "sram"}
+    assert m4.placement == {"weights": "flash", "activations": "sram", "outputs": "sram", "buffers": "sram"}
     assert m4.memories["flash"].read_cycles > m4.memories["sram"].read_cycles
     assert not m4.memories["flash"].writable
     assert "DS8626" in m4.source

@@ -1,0 +1,121 @@
+"""Calibrate the estimated part of the cycle model: llc's code around the DSP micro-kernels.
+
+Everything inside a micro-kernel is counted exactly (mema_mlir/model/microkernel.py); the code
+llc writes around it (tile pointers, the loop counter, C's loads and stores, spills of the
+loop state the 14-register statement forces out, the tile and block loops, the call) is what
+mema_mlir/model/overhead.py estimates. This script compiles matmuls of many shapes with mema's
+schedule, runs them on the emulated Cortex-M4, and fits what the model misses, per register
+tile, per outer block, per packed column and per call, by least squares over the runs:
+
+    python benchmarks/calibrate_overhead.py --cases 80 --json benchmarks/out/overhead.json
+
+It prints the fitted constants (rounded, as Overhead fields) and the prediction error before
+and after. Cycle figures are estimates from the Cortex-M4 timing table (no silicon here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+
+from mema_mlir import model
+from mema_mlir.model.overhead import OVERHEAD, Overhead
+from mema_mlir.random_matmuls import matmul_text
+from mema_mlir.run import check_file
+
+# Shapes from MLPerf Tiny layers and random ones; int8 weights constant (the common case) or not.
+LAYERS = [(64, 125, 40), (12, 1, 64), (8, 2304, 27), (16, 2304, 8), (32, 576, 16), (64, 144, 64),
+          (128, 36, 128), (256, 9, 256), (16, 1024, 27), (32, 256, 144), (64, 64, 288),
+          (128, 1, 640), (8, 1, 128), (10, 1, 64), (2, 1, 256)]
+FEATURES = ("tiles", "outer", "packed_columns", "calls")
+ZERO = dataclasses.replace(OVERHEAD, asm_tile_alu=0, asm_tile_stack_cycles=0, pack_column_alu=0,
+                           pack_block_alu=0, asm_outer_alu=0, outer_branches_taken=0, call_alu=0)
+
+
+def draw(rng: np.random.Generator, index: int) -> tuple[int, int, int, str, bool, bool]:
+    if index < len(LAYERS):
+        m, n, k = LAYERS[index]
+        return m, n, k, "i8", True, True
+    m, n, k = (int(rng.integers(1, 97)) for _ in range(3))
+    return m, n, k, str(rng.choice(["i8", "i16"])), bool(rng.integers(2)), bool(rng.integers(2))
+
+
+def measure(args: tuple[int, int]) -> dict | None:
+    seed, index = args
+    rng = np.random.default_rng(seed + index)
+    m, n, k, elem, b_kn, a_constant = draw(rng, index)
+    (check,) = check_file(matmul_text(rng, m, n, k, elem, b_kn, a_constant), seed=index)
+    if not check.ok:
+        raise AssertionError(f"{m}x{n}x{k}: {check.problems}")
+    target = model.load_target()
+    problem = model.Problem(m, n, k, elem=elem, b_k_contiguous=b_kn, a_constant=a_constant,
+                            a_memory="flash" if a_constant else "sram")
+    choice = model.choose(problem, target)
+    s = choice.schedule
+    if s.kernel != "smlad":
+        return None
+    base = model.predict(problem, s, target, ZERO)
+    p, q = -(-m // s.mr), -(-n // s.nr)
+    return {
+        "case": f"{m}x{n}x{k} {elem} {'nk' if b_kn else 'kn'}{' const' if a_constant else ''}",
+        "tiles": p * q, "outer": p if s.loop_order == "ij" else q,
+        "packed_columns": n if s.b_form == "packed" else 0, "calls": 1,
+        "measured_cycles": check.measured["cycles"], "measured_instructions": check.measured["instructions"],
+        "base_cycles": base.cycles, "base_instructions": base.instructions,
+        "predicted_cycles": check.predicted["cycles"],
+    }
+
+
+def fit(rows: list[dict], measured: str, base: str) -> np.ndarray:
+    """Least squares on the relative error (each run weighted by 1 / its measured count, so
+    that small problems, where the overhead matters most, count as much as large ones)."""
+    weights = np.array([1.0 / row[measured] for row in rows])
+    x = np.array([[row[f] for f in FEATURES] for row in rows], dtype=float) * weights[:, None]
+    y = np.array([row[measured] - row[base] for row in rows], dtype=float) * weights
+    coefficients, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return np.maximum(coefficients, 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=80)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", help="write the runs and the fit as JSON")
+    args = parser.parse_args()
+    with ProcessPoolExecutor() as pool:
+        rows = [r for r in pool.map(measure, [(args.seed, i) for i in range(args.cases)]) if r]
+    instructions = fit(rows, "measured_instructions", "base_instructions")
+    cycles = fit(rows, "measured_cycles", "base_cycles")
+    # ALU instructions per tile/block/column/call; the cycles beyond them per tile are the
+    # spill/reload traffic (and load-use stalls) llc adds around the statement.
+    tile_alu, outer_alu, column_alu, call_alu = (round(v) for v in instructions)
+    stack_cycles = max(0, round(cycles[0] - instructions[0]))
+    fitted = Overhead(**{**dataclasses.asdict(OVERHEAD), "asm_tile_alu": tile_alu,
+                         "asm_tile_stack_cycles": stack_cycles, "asm_outer_alu": outer_alu,
+                         "outer_branches_taken": 0, "pack_column_alu": column_alu,
+                         "pack_block_alu": 0, "call_alu": call_alu})
+    print(f"fitted on {len(rows)} runs: asm_tile_alu={tile_alu} asm_tile_stack_cycles={stack_cycles} "
+          f"asm_outer_alu={outer_alu} pack_column_alu={column_alu} call_alu={call_alu} "
+          f"(cycles per tile {cycles[0]:.1f}, per block {cycles[1]:.1f}, per packed column {cycles[2]:.1f}, "
+          f"per call {cycles[3]:.1f})")
+    errors_before = [abs(r["predicted_cycles"] - r["measured_cycles"]) / r["measured_cycles"] for r in rows]
+    errors_after = []
+    for r in rows:
+        fitted_cycles = r["base_cycles"] + sum(c * r[f] for c, f in zip(cycles, FEATURES, strict=True))
+        errors_after.append(abs(fitted_cycles - r["measured_cycles"]) / r["measured_cycles"])
+    for name, errors in (("current constants", errors_before), ("fitted (unrounded)", errors_after)):
+        print(f"{name}: median |error| {100 * np.median(errors):.1f}%, "
+              f"90th percentile {100 * np.percentile(errors, 90):.1f}%, worst {100 * max(errors):.1f}%")
+    worst = sorted(zip(errors_before, [r['case'] for r in rows], strict=True), reverse=True)[:5]
+    print(f"worst cases with the current constants: {worst}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump({"runs": rows, "fitted": dataclasses.asdict(fitted)}, out, indent=1)
+
+
+if __name__ == "__main__":
+    main()

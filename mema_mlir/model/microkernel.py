@@ -1,0 +1,771 @@
+"""The DSP micro-kernels: the k loop of one register tile, and the packing of one B column, as
+Thumb-2 assembly whose schedule we write ourselves.
+
+Why assembly: llc's register allocators (greedy, PBQP, basic; any scheduler setting) spill
+tiles of more than about six accumulators in a k loop even when the tile needs no more
+registers than the core has (measured: docs/results.md). Emitting the k loop as one inline-asm
+statement lets llc allocate its operands once (accumulators, two operand pointers, a counter,
+the scratch registers below) and leaves the instruction schedule to us, so the model can count
+it exactly: this module is the one description of the hot code, read by the model (instruction
+classes, accesses, cycles, registers) and by the code generator (the asm text).
+
+Shape of a tile kernel. Per group of k (4 int8 or 2 int16 values) each tile line (row of A,
+column of B) gives 16x2 words, one per *step* (2 steps for int8, 1 for int16); an SMLAD per
+output and step does two multiply-adds. One operand's lines are *kept* in registers for the
+group (or step), the other's are *streamed* one line at a time:
+
+    1:  [kept lines: loads back to back, then their SXTB16/PKHBT]
+        [per streamed line: its loads, its SXTB16/PKHBT, one SMLAD per kept line and step]
+        ... ku groups ...
+        [pointer steps not folded into a post-indexed load]
+        subs n, n, #1 ; bne 1b
+    [leftover groups, straight-line]   [K % group: element loads and MLA]
+
+Operand forms (how a line is read): w8 = one LDR of 4 int8, split by SXTB16 and SXTB16 ROR #8
+into (k0,k2) and (k1,k3); w16 = one LDR of two int16 per step (int8 pre-expanded in that same
+pair order, or int16 data); s8 = 4 LDRSB of K-strided int8 packed by 2 PKHBT; s16 = 2 LDRSH of
+K-strided int16 packed by PKHBT. Both operands split the same way, so products pair up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("w8", "w16", "s8", "s16")
+LAYOUTS = ("rows", "panel", "strided")
+# Thumb-2 immediate ranges: LDR*/STR* offsets -255..4095, post-index -255..255, ADDW 0..4095,
+# STRD post-index multiples of 4 up to 1020.
+MAX_OFFSET = 4095
+MIN_OFFSET = -255
+MAX_POST_INDEX = 255
+MAX_ADD_IMMEDIATE = 4095
+MAX_STRD_POST_INDEX = 1020
+PAIR_POSITION = (0, 2, 1, 3)  # int16 slot of k % 4 in the SMLAD pair order (k0, k2, k1, k3)
+
+
+def group_k(elem: str) -> int:
+    """k values per group: 4 int8 (one word) or 2 int16 (one word)."""
+    return 4 if elem == "i8" else 2
+
+
+def steps_per_group(elem: str) -> int:
+    """SMLADs per output and group: 2 for int8 (pairs (k0,k2), (k1,k3)), 1 for int16."""
+    return 2 if elem == "i8" else 1
+
+
+@dataclass(frozen=True)
+class Side:
+    """How the lines of one operand (rows of A, columns of B) of a tile are read.
+
+    layout "rows": line l of K contiguous elements at l*line_bytes (a row-major A, a [N, K] B);
+    "panel": re-laid out for the tile, group g of line l at g*lines*group_bytes + l*group_bytes
+    (constants at compile time, B's packing buffer at run time), padded to whole groups with
+    zeros when `padded`, else the K % group rest follows the groups as [lines][rest];
+    "strided": element k of line l at k*k_bytes + l*elem_bytes (a [K, N] B).
+    """
+
+    role: str  # "A" | "B"
+    kind: str  # "w8" | "w16" | "s8" | "s16"
+    lines: int
+    layout: str
+    elem: str  # "i8" | "i16": the operand's element type in memory (pre-expanded pairs: "i16")
+    line_bytes: int = 0  # rows layout
+    k_bytes: int = 0  # strided layout
+    padded: bool = False  # panel layout: K padded with zeros to a whole number of groups
+    rest: int = 0  # panel layout, unpadded: K % group elements stored after the groups
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS or self.layout not in LAYOUTS or self.lines < 1:
+            raise ValueError(f"bad side {self}")
+        if (self.layout == "strided") != (self.kind in ("s8", "s16")):
+            raise ValueError(f"kind {self.kind} does not read layout {self.layout}")
+
+    @property
+    def elem_bytes(self) -> int:
+        return 1 if self.elem == "i8" else 2
+
+    @property
+    def words_per_group(self) -> int:
+        """Words one line gives per group: 2 for pre-expanded int8 pairs, else 1."""
+        return 2 if self.kind == "w16" and self.elem == "i16" and self.pairs else 1
+
+    # "pairs": a w16 line that holds int8 values pre-expanded to int16 in pair order (two words
+    # per group of 4 k). Set through the constructor helpers below.
+    pairs: bool = False
+
+    @property
+    def group_bytes(self) -> int:
+        """Bytes of one line's group in a panel."""
+        return 4 * self.words_per_group
+
+    def advance(self, group: int) -> int:
+        """Bytes the line pointer moves per group."""
+        if self.layout == "rows":
+            return 4
+        if self.layout == "panel":
+            return self.lines * self.group_bytes
+        return group * self.k_bytes
+
+    def word_offset(self, line: int, g: int, word: int) -> int:
+        """Natural byte offset of word `word` of group `g` of `line` (w8/w16 kinds)."""
+        if self.layout == "rows":
+            return line * self.line_bytes + 4 * g + 4 * word
+        return g * self.lines * self.group_bytes + line * self.group_bytes + 4 * word
+
+    def strided_offset(self, line: int, g: int, q: int, group: int) -> int:
+        """Natural byte offset of k = g*group + q of `line` (s8/s16 kinds)."""
+        return (g * group + q) * self.k_bytes + line * self.elem_bytes
+
+    def element(self, line: int, x: int) -> tuple[str, int]:
+        """(load mnemonic, offset) of remainder element x (k = full groups * group + x),
+        relative to the pointer once it has passed the full groups."""
+        if self.layout == "rows":
+            return _ELEMENT_LOAD[self.elem], line * self.line_bytes + x * self.elem_bytes
+        if self.layout == "strided":
+            return _ELEMENT_LOAD[self.elem], x * self.k_bytes + line * self.elem_bytes
+        if self.padded:
+            # The partial group is stored whole (zeros after the data), in pair order for int8.
+            slot = PAIR_POSITION[x] if self.pairs else x
+            return "ldrsh", line * self.group_bytes + 2 * slot
+        return _ELEMENT_LOAD[self.elem], line * self.rest * self.elem_bytes + x * self.elem_bytes
+
+
+_ELEMENT_LOAD = {"i8": "ldrsb", "i16": "ldrsh"}
+_LOAD_BYTES = {"ldr": 4, "ldrsb": 1, "ldrsh": 2}
+
+
+@dataclass(frozen=True)
+class Insn:
+    """One instruction of a micro-kernel: text with {register} placeholders, and what the model
+    counts about it (timing class, data accesses)."""
+
+    text: str
+    cls: str  # "load" | "store_double" | "store" | "extend" | "alu" | "dsp_mac" | "mul" | "branch"
+    operand: str = ""  # memory instructions: "A" | "B" | "buffer"
+    accesses: int = 0
+    access_bytes: int = 0  # per access
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What running a micro-kernel once executes: exact counts and est. cycles."""
+
+    by_class: dict[str, int] = field(hash=False)
+    loads: dict[str, int] = field(hash=False)  # data reads per operand
+    load_bytes: dict[str, int] = field(hash=False)
+    stores: dict[str, int] = field(hash=False)
+    store_bytes: dict[str, int] = field(hash=False)
+    cycles: int = 0
+
+    @property
+    def instructions(self) -> int:
+        return sum(self.by_class.values())
+
+
+@dataclass(frozen=True)
+class Program:
+    """An inline-asm statement: straight-line prologue, an optional counted loop, then
+    straight-line code.
+
+    Register placeholders: accumulators `c{row}_{col}`, pointers (`pa`, `pb` for tiles,
+    `src`, `dst` for packing), the loop counter `n`, scratch `t0`, `t1`, ..., and read-only
+    inputs listed in `inputs`. `preloaded` names values that enter in scratch registers and
+    are consumed by the prologue before the scratch registers are used (C's address and row
+    stride for a tile: tied inputs of t0 and t1).
+    """
+
+    body: tuple[Insn, ...]  # one trip of the loop, without its closing subs/bne
+    trips: int  # 0: no loop (body empty)
+    tail: tuple[Insn, ...]
+    scratch: int
+    pointers: tuple[str, ...]
+    inputs: tuple[str, ...] = ()
+    prologue: tuple[Insn, ...] = ()
+    preloaded: tuple[tuple[str, str], ...] = ()  # (value name, scratch register it enters in)
+    epilogue: tuple[Insn, ...] = ()
+
+    @property
+    def uses_counter(self) -> bool:
+        return self.trips > 0
+
+    def lines(self) -> list[str]:
+        """Assembly lines with placeholders (the loop label is the local label 1)."""
+        out = [i.text for i in self.prologue]
+        if self.trips:
+            out.append("1:")
+            out += [i.text for i in self.body]
+            out += ["subs {n}, {n}, #1", "bne 1b"]
+        out += [i.text for i in self.tail]
+        out += [i.text for i in self.epilogue]
+        return out
+
+    def execution(self) -> Execution:
+        """Counts and est. cycles (shared Cortex-M4 table), the code before the statement taken
+        to be no single load or store (its first load costs 2 cycles)."""
+        by_class: dict[str, int] = {}
+        loads: dict[str, int] = {}
+        load_bytes: dict[str, int] = {}
+        stores: dict[str, int] = {}
+        store_bytes: dict[str, int] = {}
+
+        def add(table: dict[str, int], key: str, value: int) -> None:
+            table[key] = table.get(key, 0) + value
+
+        for insns, times in ((self.prologue, 1), (self.body, self.trips), (self.tail, 1), (self.epilogue, 1)):
+            for insn in insns if times else ():
+                add(by_class, insn.cls, times)
+                if insn.cls in ("load", "load_double"):
+                    add(loads, insn.operand, insn.accesses * times)
+                    add(load_bytes, insn.operand, insn.accesses * insn.access_bytes * times)
+                elif insn.cls in ("store", "store_double"):
+                    add(stores, insn.operand, insn.accesses * times)
+                    add(store_bytes, insn.operand, insn.accesses * insn.access_bytes * times)
+        cycles = _cycles(self.prologue, after_single=False)
+        previous_single = _ends_single(self.prologue, False)
+        if self.trips:
+            # The first trip follows the prologue, the others the taken BNE; SUBS per trip,
+            # BNE taken on every trip but the last (1 + 2 cycles), then 1.
+            cycles += _cycles(self.body, after_single=previous_single)
+            cycles += (self.trips - 1) * _cycles(self.body, after_single=False)
+            add(by_class, "alu", self.trips)
+            add(by_class, "branch", self.trips)
+            cycles += self.trips + 3 * (self.trips - 1) + 1
+            previous_single = False
+        cycles += _cycles(self.tail, after_single=previous_single)
+        cycles += _cycles(self.epilogue, after_single=_ends_single(self.tail, previous_single))
+        return Execution(by_class, loads, load_bytes, stores, store_bytes, cycles)
+
+
+def _ends_single(insns: tuple[Insn, ...], default: bool) -> bool:
+    """Whether the last instruction of a run is a single load or store."""
+    return insns[-1].cls in ("load", "store") if insns else default
+
+
+# PUSH/POP of one register: 1 + 1 cycles.
+_CYCLES = {"load": 2, "store": 2, "load_double": 3, "store_double": 3, "extend": 1, "alu": 1,
+           "dsp_mac": 1, "mul": 1, "branch": 1, "store_multiple": 2, "load_multiple": 2}
+
+
+def _cycles(insns: tuple[Insn, ...], *, after_single: bool) -> int:
+    """Timing-table cycles of a straight run: a single load/store right after another single
+    load/store costs 1 (our addresses never depend on the previous load's destination)."""
+    total = 0
+    previous_single = after_single
+    for insn in insns:
+        single = insn.cls in ("load", "store")
+        total += 1 if single and previous_single else _CYCLES[insn.cls]
+        previous_single = single
+    return total
+
+
+# ---- register tiles ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TileSpec:
+    """One register tile's k loop: the two sides, which is kept, the unroll and K."""
+
+    elem: str  # the problem's element type
+    a: Side
+    b: Side
+    kept: str  # "a" | "b": whose lines stay in registers while the other's stream; "ab": both
+    ku: int
+    k: int
+    c_row_bytes: int = 0  # bytes between rows of C; 0: C is loaded and stored by the caller
+
+    @property
+    def group(self) -> int:
+        return group_k(self.elem)
+
+    @property
+    def padded(self) -> bool:
+        """Both sides hold whole zero-padded groups: the partial group runs as a group."""
+        return self.a.layout == "panel" and self.a.padded and self.b.layout == "panel" and self.b.padded
+
+    @property
+    def groups(self) -> int:
+        return -(-self.k // self.group) if self.padded else self.k // self.group
+
+    @property
+    def rest(self) -> int:
+        return 0 if self.padded else self.k % self.group
+
+    @property
+    def group_mode(self) -> bool:
+        """A side read as int8 words (w8, s8) yields both steps of a group at once."""
+        return self.elem == "i8" and (self.a.kind in ("w8", "s8") or self.b.kind in ("w8", "s8"))
+
+
+def scratch_registers(elem: str, kept: str, a_kind: str, b_kind: str, a_lines: int,
+                      b_lines: int) -> int:
+    """Scratch registers a tile kernel needs (the peak the generator allocates).
+
+    Step mode (both sides give one word per step): one per kept line, plus the streamed
+    line's (1, or 2 for s16 before PKHBT); with kept "ab" one per line of both sides. Group
+    mode (int8 with a w8/s8 side): two per kept line (both steps), plus the streamed line's:
+    w8 2 (low pair, then the word itself rotated), w16 1, s8 4 (before PKHBT); with "ab" two
+    per line of both sides. A kept s8/s16 line packs right after its own loads, so while the
+    last one loads it holds 2 (s8) or 1 (s16) registers more (with "ab", within A's share).
+    """
+    group_mode = elem == "i8" and (a_kind in ("w8", "s8") or b_kind in ("w8", "s8"))
+    per_line = 2 if group_mode else 1
+    if kept == "ab":
+        # B's lines load first; a strided one's transient registers are within A's share.
+        return per_line * (a_lines + b_lines)
+    kept_kind, stream_kind = (a_kind, b_kind) if kept == "a" else (b_kind, a_kind)
+    kept_lines = a_lines if kept == "a" else b_lines
+    transient = {"s8": 2, "s16": 1}.get(kept_kind, 0)
+    if group_mode:
+        stream = {"w8": 2, "w16": 1, "s8": 4, "s16": 2}[stream_kind]
+    else:
+        stream = {"w16": 1, "s16": 2}[stream_kind]
+    return per_line * kept_lines + max(transient, stream)
+
+
+class _Pool:
+    """Scratch registers t0, t1, ...: allocation with a high-water mark."""
+
+    def __init__(self) -> None:
+        self.free: list[int] = []
+        self.next = 0
+        self.peak = 0
+        self.live = 0
+
+    def take(self) -> str:
+        if self.free:
+            index = self.free.pop()
+        else:
+            index = self.next
+            self.next += 1
+        self.live += 1
+        self.peak = max(self.peak, self.live)
+        return f"t{index}"
+
+    def give(self, *names: str) -> None:
+        for name in names:
+            self.free.append(int(name[1:]))
+            self.live -= 1
+
+
+@dataclass
+class _Access:
+    """A memory operand before post-indexing is decided."""
+
+    pointer: str
+    offset: int
+
+
+@dataclass
+class _Pending:
+    """An instruction whose address is still natural (relative to the block start)."""
+
+    fmt: str  # text with {addr} for the memory operand
+    cls: str
+    operand: str = ""
+    accesses: int = 0
+    access_bytes: int = 0
+    access: _Access | None = None
+    post_index_ok: bool = True
+
+
+def _resolve(block: list[_Pending], advances: dict[str, int], check: bool = True) -> list[Insn]:
+    """Turn natural offsets into addressing modes: the first access of a pointer at offset 0
+    post-increments it by its advance (when that fits), later accesses subtract the advance;
+    otherwise an ADD at the end of the block moves the pointer."""
+    first: dict[str, _Pending] = {}
+    for p in block:
+        if p.access and p.access.pointer not in first:
+            first[p.access.pointer] = p
+    post = {name for name, p in first.items()
+            if p.access and p.access.offset == 0 and p.post_index_ok
+            and 0 < advances.get(name, 0) <= MAX_POST_INDEX}
+    moved: set[str] = set()
+    out: list[Insn] = []
+    for p in block:
+        address = ""
+        if p.access:
+            name, offset = p.access.pointer, p.access.offset
+            if name in post and name not in moved:
+                address = f"[{{{name}}}], #{advances[name]}"
+                moved.add(name)
+            else:
+                if name in moved:
+                    offset -= advances[name]
+                if check and not MIN_OFFSET <= offset <= MAX_OFFSET:
+                    raise ValueError(f"offset {offset} of {name} is out of the LDR immediate range")
+                address = f"[{{{name}}}, #{offset}]" if offset else f"[{{{name}}}]"
+        out.append(Insn(p.fmt.replace("{addr}", address), p.cls, p.operand, p.accesses, p.access_bytes))
+    for name, advance in advances.items():
+        if advance and name not in post:
+            if check and advance > MAX_ADD_IMMEDIATE:
+                raise ValueError(f"pointer step {advance} of {name} does not fit an ADDW immediate")
+            out.append(Insn(f"addw {{{name}}}, {{{name}}}, #{advance}", "alu"))
+    return out
+
+
+class _TileWriter:
+    """Builds the Program of one TileSpec."""
+
+    def __init__(self, spec: TileSpec, check: bool) -> None:
+        self.spec = spec
+        self.check = check
+        self.pool = _Pool()
+        kept_is_a = spec.kept == "a"
+        self.kept, self.stream = (spec.a, spec.b) if kept_is_a else (spec.b, spec.a)
+        self.kept_pointer, self.stream_pointer = ("pa", "pb") if kept_is_a else ("pb", "pa")
+        self.kept_is_a = kept_is_a
+        expected = scratch_registers(spec.elem, spec.kept, spec.a.kind, spec.b.kind, spec.a.lines,
+                                     spec.b.lines)
+        self.expected_scratch = expected
+
+    def acc(self, kept_line: int, stream_line: int) -> str:
+        row, col = (kept_line, stream_line) if self.kept_is_a else (stream_line, kept_line)
+        return f"{{c{row}_{col}}}"
+
+    def load(self, mnemonic: str, reg: str, side: Side, pointer: str, offset: int) -> _Pending:
+        return _Pending(f"{mnemonic} {{{reg}}}, {{addr}}", "load", side.role, 1, _LOAD_BYTES[mnemonic],
+                        _Access(pointer, offset))
+
+    # One line's values for a group (group mode) or a step (step mode), as scratch names.
+    def line_code(self, side: Side, pointer: str, line: int, g: int, step: int | None,
+                  out: list[_Pending]) -> list[str]:
+        """Loads (and splits/packs) one line; returns its value registers: [step0, step1] in
+        group mode, [value] for one step."""
+        group = self.spec.group
+        if side.kind == "w8":
+            word = self.pool.take()
+            out.append(self.load("ldr", word, side, pointer, side.word_offset(line, g, 0)))
+            low = self.pool.take()
+            out.append(_Pending(f"sxtb16 {{{low}}}, {{{word}}}", "extend"))
+            out.append(_Pending(f"sxtb16 {{{word}}}, {{{word}}}, ror #8", "extend"))
+            return [low, word]
+        if side.kind == "w16":
+            words = range(side.words_per_group) if step is None else [step]
+            regs = []
+            for word in words:
+                reg = self.pool.take()
+                out.append(self.load("ldr", reg, side, pointer, side.word_offset(line, g, word)))
+                regs.append(reg)
+            return regs
+        if side.kind == "s8":
+            q = [self.pool.take() for _ in range(4)]
+            for index, reg in enumerate(q):
+                out.append(self.load("ldrsb", reg, side, pointer, side.strided_offset(line, g, index, group)))
+            out.append(_Pending(f"pkhbt {{{q[0]}}}, {{{q[0]}}}, {{{q[2]}}}, lsl #16", "alu"))
+            out.append(_Pending(f"pkhbt {{{q[1]}}}, {{{q[1]}}}, {{{q[3]}}}, lsl #16", "alu"))
+            self.pool.give(q[2], q[3])
+            return [q[0], q[1]]
+        # s16: one step of two int16
+        first, second = self.pool.take(), self.pool.take()
+        out.append(self.load("ldrsh", first, side, pointer, side.strided_offset(line, g, 0, group)))
+        out.append(self.load("ldrsh", second, side, pointer, side.strided_offset(line, g, 1, group)))
+        out.append(_Pending(f"pkhbt {{{first}}}, {{{first}}}, {{{second}}}, lsl #16", "alu"))
+        self.pool.give(second)
+        return [first]
+
+    def side_values(self, side: Side, pointer: str, g: int, step: int | None,
+                    out: list[_Pending]) -> list[list[str]]:
+        """All lines of one side: loads back to back first, then their splits (w8); s8/s16
+        lines pack right after their own loads, to bound the registers."""
+        if side.kind in ("s8", "s16"):
+            return [self.line_code(side, pointer, line, g, step, out) for line in range(side.lines)]
+        loads: list[_Pending] = []
+        splits: list[_Pending] = []
+        values = []
+        for line in range(side.lines):
+            code: list[_Pending] = []
+            values.append(self.line_code(side, pointer, line, g, step, code))
+            loads += [p for p in code if p.cls == "load"]
+            splits += [p for p in code if p.cls != "load"]
+        out += loads + splits
+        return values
+
+    def both_sides(self, g: int, step: int | None, out: list[_Pending]) -> None:
+        """kept "ab": every line of both sides in registers, loaded in one burst (B's, then
+        A's), then every product."""
+        b_code: list[_Pending] = []
+        a_code: list[_Pending] = []
+        b_values = self.side_values(self.spec.b, "pb", g, step, b_code)
+        a_values = self.side_values(self.spec.a, "pa", g, step, a_code)
+        if "s" in (self.spec.a.kind[0], self.spec.b.kind[0]):  # packing breaks the burst anyway
+            out += b_code + a_code
+        else:
+            out += [p for p in b_code if p.cls == "load"] + [p for p in a_code if p.cls == "load"]
+            out += [p for p in b_code if p.cls != "load"] + [p for p in a_code if p.cls != "load"]
+        for index in range(len(a_values[0])):
+            for row, a_value in enumerate(a_values):
+                for col, b_value in enumerate(b_values):
+                    acc = f"{{c{row}_{col}}}"
+                    out.append(_Pending(f"smlad {acc}, {{{a_value[index]}}}, {{{b_value[index]}}}, {acc}",
+                                        "dsp_mac"))
+        for values in a_values + b_values:
+            self.pool.give(*values)
+
+    def group_code(self, g: int, out: list[_Pending]) -> None:
+        """One group of k at natural group index g (relative to the block's pointers)."""
+        spec = self.spec
+        steps: list[int | None] = [None] if spec.group_mode else list(range(steps_per_group(spec.elem)))
+        for step in steps:
+            if spec.kept == "ab":
+                self.both_sides(g, step, out)
+                continue
+            kept = self.side_values(self.kept, self.kept_pointer, g, step, out)
+            for line in range(self.stream.lines):
+                if spec.group_mode and self.stream.kind == "w16":
+                    # One word per step, reloaded into the same register.
+                    for word in range(2):
+                        reg = self.pool.take()
+                        out.append(self.load("ldr", reg, self.stream, self.stream_pointer,
+                                             self.stream.word_offset(line, g, word)))
+                        self.macs(line, [values[word] for values in kept], reg, out)
+                        self.pool.give(reg)
+                    continue
+                values = self.line_code(self.stream, self.stream_pointer, line, g, step, out)
+                for index, value in enumerate(values):
+                    self.macs(line, [kv[index] for kv in kept], value, out)
+                self.pool.give(*values)
+            for values in kept:
+                self.pool.give(*values)
+
+    def macs(self, stream_line: int, kept_values: list[str], value: str, out: list[_Pending]) -> None:
+        for kept_line, kept_value in enumerate(kept_values):
+            acc = self.acc(kept_line, stream_line)
+            out.append(_Pending(f"smlad {acc}, {{{value}}}, {{{kept_value}}}, {acc}", "dsp_mac"))
+
+    def remainder(self, out: list[_Pending]) -> None:
+        """K % group: element loads (kept lines back to back, then each streamed one) and MLA;
+        with kept "ab" as with "b" (one element per line fits either way)."""
+        for x in range(self.spec.rest):
+            kept = []
+            for line in range(self.kept.lines):
+                mnemonic, offset = self.kept.element(line, x)
+                reg = self.pool.take()
+                out.append(self.load(mnemonic, reg, self.kept, self.kept_pointer, offset))
+                kept.append(reg)
+            for line in range(self.stream.lines):
+                mnemonic, offset = self.stream.element(line, x)
+                reg = self.pool.take()
+                out.append(self.load(mnemonic, reg, self.stream, self.stream_pointer, offset))
+                for kept_line, kept_value in enumerate(kept):
+                    acc = self.acc(kept_line, line)
+                    out.append(_Pending(f"mla {acc}, {{{reg}}}, {{{kept_value}}}, {acc}", "mul"))
+                self.pool.give(reg)
+            self.pool.give(*kept)
+
+    def advances(self, groups: int) -> dict[str, int]:
+        group = self.spec.group
+        return {"pa": groups * self.spec.a.advance(group), "pb": groups * self.spec.b.advance(group)}
+
+    def build(self) -> Program:
+        """ku groups per loop trip, each group moving the pointers itself (a post-indexed first
+        access, or an ADDW), so that ku changes nothing but the loop control."""
+        spec = self.spec
+        trips, left = divmod(spec.groups, spec.ku)
+        body: list[Insn] = []
+        tail: list[Insn] = []
+        for _ in range(spec.ku if trips else 0):
+            block: list[_Pending] = []
+            self.group_code(0, block)
+            body += _resolve(block, self.advances(1), self.check)
+        if trips == 1:  # a single trip is straight-line code
+            tail, body, trips = body, [], 0
+        for _ in range(left):
+            block = []
+            self.group_code(0, block)
+            tail += _resolve(block, self.advances(1), self.check)
+        block = []
+        self.remainder(block)
+        tail += _resolve(block, {}, self.check)
+        prologue, epilogue, preloaded = self.c_access()
+        return Program(tuple(body), trips, tuple(tail), self.pool.peak, ("pa", "pb"),
+                       prologue=tuple(prologue), preloaded=preloaded, epilogue=tuple(epilogue))
+
+    def c_access(self) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
+        """The accumulators' loads from C and their stores back, around the k loop. C's address
+        (and, when rows are further apart than an LDR immediate reaches, its row stride)
+        enters in scratch registers t0 (and t1), is pushed on the stack while the k loop needs
+        every register, and is popped for the stores."""
+        spec = self.spec
+        if not spec.c_row_bytes:
+            return [], [], ()
+        rows, cols = spec.a.lines, spec.b.lines
+        step = (rows - 1) * spec.c_row_bytes + 4 * (cols - 1) > MAX_OFFSET
+        saved = ["t0", "t1"] if step else ["t0"]
+        prologue = [Insn(f"push {{{{{name}}}}}", "store_multiple") for name in saved]
+        epilogue = [Insn(f"pop {{{{{name}}}}}", "load_multiple") for name in reversed(saved)]
+        for mnemonic, cls, out in (("ldr", "load", prologue), ("str", "store", epilogue)):
+            for row in range(rows):
+                base = 0 if step else row * spec.c_row_bytes
+                for col in range(cols):
+                    offset = base + 4 * col
+                    address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
+                    out.append(Insn(f"{mnemonic} {{c{row}_{col}}}, {address}", cls, "C", 1, 4))
+                if step and row + 1 < rows:
+                    out.append(Insn("add {t0}, {t0}, {t1}", "alu"))
+        preloaded = (("c", "t0"), ("cstride", "t1")) if step else (("c", "t0"),)
+        return prologue, epilogue, preloaded
+
+
+def tile_program(spec: TileSpec, check: bool = True) -> Program:
+    """The k loop of one register tile. ValueError if an offset cannot be encoded, unless
+    `check` is off (for counting: the counts do not depend on the offsets' values)."""
+    return _TileWriter(spec, check).build()
+
+
+# ---- packing of B at run time ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """Pack one column of B into the block's panel buffer (int16 pair order for int8, so that
+    the tile kernel reads it as w16; a K-contiguous copy for int16), zero-padding the partial
+    group. `columns` is the block width (the panel's line count)."""
+
+    elem: str
+    source: str  # "rows" (B [N, K]: the column's K values contiguous) | "strided" (B [K, N])
+    columns: int
+    k: int
+    k_bytes: int = 0  # strided: bytes between consecutive k of a column (N * elem bytes)
+
+    @property
+    def group(self) -> int:
+        return group_k(self.elem)
+
+    @property
+    def word_pairs(self) -> int:
+        """Words stored per group: 2 (int8 expanded to int16 pairs) or 1 (int16)."""
+        return 2 if self.elem == "i8" else 1
+
+
+def pack_program(spec: PackSpec) -> Program:
+    """The packing loop of one column: `src` walks the column, `dst` the panel (one group of
+    this column every columns * group_bytes); strided sources read through the `kstride*`
+    inputs (1, 2, 3 and `group` times k_bytes)."""
+    groups, rest = divmod(spec.k, spec.group)
+    group_bytes = 4 * spec.word_pairs
+    dst_step = spec.columns * group_bytes
+    if dst_step > MAX_STRD_POST_INDEX:
+        raise ValueError(f"panel row of {dst_step} bytes exceeds the post-indexed store range")
+    strided = spec.source == "strided"
+    e = 1 if spec.elem == "i8" else 2
+    load = "ldrsb" if spec.elem == "i8" else "ldrsh"
+    inputs = tuple(f"kstride{q}" for q in range(1, spec.group + 1)) if strided else ()
+
+    def element_loads(count: int) -> list[Insn]:
+        loads = []
+        for q in range(count):
+            if strided:
+                address = "[{src}]" if q == 0 else f"[{{src}}, {{kstride{q}}}]"
+            else:
+                address = f"[{{src}}, #{q * e}]" if q else "[{src}]"
+            loads.append(Insn(f"{load} {{t{q}}}, {address}", "load", "B", 1, e))
+        return loads
+
+    def store(words: int, post_index: bool) -> Insn:
+        suffix = f", #{dst_step}" if post_index else ""
+        if words == 2:
+            return Insn(f"strd {{t0}}, {{t1}}, [{{dst}}]{suffix}", "store_double", "buffer", 2, 4)
+        return Insn(f"str {{t0}}, [{{dst}}]{suffix}", "store", "buffer", 1, 4)
+
+    body: list[Insn] = []
+    if spec.elem == "i8" and not strided:
+        body = [Insn(f"ldr {{t1}}, [{{src}}], #{spec.group}", "load", "B", 1, 4),
+                Insn("sxtb16 {t0}, {t1}", "extend"),
+                Insn("sxtb16 {t1}, {t1}, ror #8", "extend"),
+                store(2, True)]
+    elif spec.elem == "i8":
+        body = element_loads(4) + [
+            Insn(f"add {{src}}, {{src}}, {{kstride{spec.group}}}", "alu"),
+            Insn("pkhbt {t0}, {t0}, {t2}, lsl #16", "alu"),
+            Insn("pkhbt {t1}, {t1}, {t3}, lsl #16", "alu"),
+            store(2, True)]
+    elif not strided:
+        body = [Insn(f"ldr {{t0}}, [{{src}}], #{4}", "load", "B", 1, 4), store(1, True)]
+    else:
+        body = element_loads(2) + [
+            Insn(f"add {{src}}, {{src}}, {{kstride{spec.group}}}", "alu"),
+            Insn("pkhbt {t0}, {t0}, {t1}, lsl #16", "alu"),
+            store(1, True)]
+    scratch = 4 if (spec.elem == "i8" and strided) else 2
+    tail: list[Insn] = []
+    if rest:
+        tail = element_loads(rest)
+        if spec.elem == "i8":
+            # Pair order: word 0 = (k0, k2), word 1 = (k1, k3); missing values are zeros.
+            tail.append(Insn("pkhbt {t0}, {t0}, {t2}, lsl #16", "alu") if rest == 3
+                        else Insn("uxth {t0}, {t0}", "extend"))
+            tail.append(Insn("uxth {t1}, {t1}", "extend") if rest >= 2 else Insn("movs {t1}, #0", "alu"))
+            tail.append(store(2, False))
+        else:
+            tail.append(Insn("uxth {t0}, {t0}", "extend"))
+            tail.append(store(1, False))
+        scratch = max(scratch, rest if spec.elem == "i8" else 1, 2 if spec.elem == "i8" else 1)
+    if groups <= 1:
+        tail, body, groups = (body if groups else []) + tail, [], 0
+    return Program(tuple(body), groups, tuple(tail), scratch, ("src", "dst"), inputs)
+
+
+# ---- the operand forms of the model, as sides ----------------------------------------------
+
+A_PANEL_FORMS = ("bytes", "pairs", "halves")  # a constant A is re-laid out in panels
+
+
+def tile_sides(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool,
+               rows: int, cols: int) -> tuple[Side, Side]:
+    """The two sides of a rows x cols tile for the model's operand forms.
+
+    A: "bytes" (int8, w8), "pairs" (constant int8 pre-expanded to int16 pairs, zero-padded
+    panel), "halves" (int16, w16); row-major when A arrives at run time, in panels of the tile's
+    rows when it is a constant (`a_panel`). B: "words" (K-contiguous, [N, K]), "strided" ([K, N]),
+    "packed" (the run-time packing buffer: a zero-padded panel of int16).
+    """
+    e = 1 if elem == "i8" else 2
+    group = group_k(elem)
+    if a_form == "pairs":
+        a = Side("A", "w16", rows, "panel", "i16", padded=True, pairs=True)
+    elif a_form in ("bytes", "halves"):
+        kind = "w8" if a_form == "bytes" else "w16"
+        if a_panel:
+            a = Side("A", kind, rows, "panel", elem, rest=k % group)
+        else:
+            a = Side("A", kind, rows, "rows", elem, line_bytes=k * e)
+    else:
+        raise ValueError(f"A form {a_form!r} has no DSP micro-kernel")
+    if b_form == "packed":
+        b = Side("B", "w16", cols, "panel", "i16", padded=True, pairs=elem == "i8")
+    elif b_form == "words":
+        b = Side("B", "w8" if elem == "i8" else "w16", cols, "rows", elem, line_bytes=k * e)
+    elif b_form == "strided":
+        b = Side("B", "s8" if elem == "i8" else "s16", cols, "strided", elem, k_bytes=n * e)
+    else:
+        raise ValueError(f"B form {b_form!r} has no DSP micro-kernel")
+    return a, b
+
+
+def side_kind(elem: str, form: str) -> str:
+    """The read kind of an operand form (for register counts without building sides)."""
+    if form in ("bytes",) or (form == "words" and elem == "i8"):
+        return "w8"
+    if form == "strided":
+        return "s8" if elem == "i8" else "s16"
+    return "w16"
+
+
+def panel_row_bytes(elem: str, k: int, form: str) -> int:
+    """Bytes one row of A (or column of B) takes in its panel, so that the panel of a tile
+    starting at row r starts at r * this (zero-padded int16 pairs, or the plain row)."""
+    group = group_k(elem)
+    if form in ("pairs", "packed"):
+        return 2 * group * -(-k // group)
+    return k * (1 if elem == "i8" else 2)
+
+
+def max_offset(side: Side) -> int:
+    """The largest immediate any access or pointer step of this side needs, whatever ku is
+    (each group moves the pointers itself); the generator checks every offset it writes."""
+    if side.layout == "rows":
+        return (side.lines - 1) * side.line_bytes + 4
+    if side.layout == "panel":
+        return side.lines * side.group_bytes
+    group = group_k(side.elem)
+    return group * side.k_bytes + (side.lines - 1) * side.elem_bytes

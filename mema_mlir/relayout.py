@@ -1,0 +1,48 @@
+"""Compile-time layouts of constant operands, as numpy arrays written into new globals.
+
+A constant A is re-laid out for the tile it will be read by: in panels of mr rows, each panel
+holding its rows' k-groups side by side ([group][row][group values]), so that one tile's whole
+k-group is a few consecutive words and every offset fits an LDR immediate whatever K is.
+Int8 A read as "pairs" is pre-expanded to int16 in SMLAD pair order and zero-padded to whole
+groups; the other forms keep the K % group rest after the panel's groups ([row][rest]).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PAIR_ORDER = [0, 2, 1, 3]  # per 4 k: (k0, k2) then (k1, k3), what SXTB16 / SXTB16 ROR #8 give
+
+
+def pairs_layout(a: np.ndarray) -> np.ndarray:
+    """[M, K] int8 as int16 [M, Kp] in SMLAD pair order, Kp = K rounded up to 4 (zeros)."""
+    m, k = a.shape
+    padded = -(-k // 4) * 4
+    out = np.zeros((m, padded), dtype=np.int16)
+    out[:, :k] = a
+    return out.reshape(m, padded // 4, 4)[:, :, PAIR_ORDER].reshape(m, padded)
+
+
+def panel_layout(a: np.ndarray, mr: int, form: str) -> np.ndarray:
+    """A [M, K] as the flat panel buffer the micro-kernels read (see the module docstring).
+
+    form "pairs": int8 pre-expanded (int16 out); "bytes": int8 kept (int8 out, groups of 4);
+    "halves": int16 (groups of 2)."""
+    m, k = a.shape
+    if form == "pairs":
+        rows = pairs_layout(a)
+        group = 4
+    elif form in ("bytes", "halves"):
+        rows = a
+        group = 4 if form == "bytes" else 2
+    else:
+        raise ValueError(f"no panel layout for form {form!r}")
+    full = (rows.shape[1] // group) * group
+    pieces = []
+    for start in range(0, m, mr):
+        panel = rows[start:start + mr]
+        height = panel.shape[0]
+        groups = panel[:, :full].reshape(height, full // group, group).transpose(1, 0, 2)
+        pieces.append(groups.reshape(-1))
+        pieces.append(panel[:, full:].reshape(-1))
+    return np.concatenate(pieces).astype(np.int16 if form in ("pairs", "halves") else np.int8)
