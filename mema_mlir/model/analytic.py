@@ -28,7 +28,6 @@ from mema_mlir.model.costs import (
     COLS,
     OUTER,
     ROWS,
-    TILES,
     Rates,
     k_loops,
     monomials,
@@ -66,7 +65,9 @@ def best_ku(problem: Problem, family: Family) -> int:
     for every tile and objective."""
     if family[0] == "mla":
         return min(unrolls(family), key=lambda ku: (k_loops(problem, "mla", ku).cycles, -ku))
-    return min(unrolls(family), key=lambda ku: (rates(problem, family, ku).cycles[TILES], -ku))
+    # A micro-kernel runs the same groups whatever ku is (each moves its own pointers; the ones
+    # left over after the last trip run straight-line): a larger ku only means fewer SUBS/BNE.
+    return max(unrolls(family))
 
 
 def best_order(problem: Problem, family: Family, r: Rates, mr: int, nr: int) -> str:

@@ -207,28 +207,27 @@ class Program:
         load_bytes: dict[str, int] = {}
         stores: dict[str, int] = {}
         store_bytes: dict[str, int] = {}
-
-        def add(table: dict[str, int], key: str, value: int) -> None:
-            table[key] = table.get(key, 0) + value
-
         for insns, times in ((self.prologue, 1), (self.body, self.trips), (self.tail, 1), (self.epilogue, 1)):
-            for insn in insns if times else ():
-                add(by_class, insn.cls, times)
-                if insn.cls in ("load", "load_double"):
-                    add(loads, insn.operand, insn.accesses * times)
-                    add(load_bytes, insn.operand, insn.accesses * insn.access_bytes * times)
-                elif insn.cls in ("store", "store_double"):
-                    add(stores, insn.operand, insn.accesses * times)
-                    add(store_bytes, insn.operand, insn.accesses * insn.access_bytes * times)
+            if not times:
+                continue
+            for insn in insns:
+                cls = insn.cls
+                by_class[cls] = by_class.get(cls, 0) + times
+                if insn.accesses:
+                    count = insn.accesses * times
+                    table, sizes = (loads, load_bytes) if cls in ("load", "load_double") else (stores, store_bytes)
+                    table[insn.operand] = table.get(insn.operand, 0) + count
+                    sizes[insn.operand] = sizes.get(insn.operand, 0) + count * insn.access_bytes
         cycles = _cycles(self.prologue, after_single=False)
         previous_single = _ends_single(self.prologue, False)
         if self.trips:
             # The first trip follows the prologue, the others the taken BNE; SUBS per trip,
             # BNE taken on every trip but the last (1 + 2 cycles), then 1.
-            cycles += _cycles(self.body, after_single=previous_single)
-            cycles += (self.trips - 1) * _cycles(self.body, after_single=False)
-            add(by_class, "alu", self.trips)
-            add(by_class, "branch", self.trips)
+            steady = _cycles(self.body, after_single=False)
+            first = steady - 1 if previous_single and self.body[0].cls in ("load", "store") else steady
+            cycles += first + (self.trips - 1) * steady
+            by_class["alu"] = by_class.get("alu", 0) + self.trips
+            by_class["branch"] = by_class.get("branch", 0) + self.trips
             cycles += self.trips + 3 * (self.trips - 1) + 1
             previous_single = False
         cycles += _cycles(self.tail, after_single=previous_single)
@@ -561,18 +560,17 @@ class _TileWriter:
         access, or an ADDW), so that ku changes nothing but the loop control."""
         spec = self.spec
         trips, left = divmod(spec.groups, spec.ku)
-        body: list[Insn] = []
-        tail: list[Insn] = []
-        for _ in range(spec.ku if trips else 0):
+        group: list[Insn] = []
+        if spec.groups:
             block: list[_Pending] = []
             self.group_code(0, block)
-            body += _resolve(block, self.advances(1), self.check)
+            group = _resolve(block, self.advances(1), self.check)
+        # Every group is the same code (each moves its own pointers).
+        body = group * spec.ku if trips else []
+        tail: list[Insn] = []
         if trips == 1:  # a single trip is straight-line code
             tail, body, trips = body, [], 0
-        for _ in range(left):
-            block = []
-            self.group_code(0, block)
-            tail += _resolve(block, self.advances(1), self.check)
+        tail += group * left
         block = []
         self.remainder(block)
         tail += _resolve(block, {}, self.check)

@@ -1,0 +1,130 @@
+"""The micro-kernel generator (mema_mlir/model/microkernel.py): the counts the model takes from
+it are affine in the tile's rows and columns, its register count is the one the model uses, and
+what it says the hardware does (accesses, est. cycles) is what the emulator measures running it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from kernels import Variant, kernel_object, random_operands, run_kernel
+
+from mema_mlir.model import Problem, load_target
+from mema_mlir.model.costs import _affine, tile_spec
+from mema_mlir.model.microkernel import (
+    PackSpec,
+    Side,
+    TileSpec,
+    _cycles,
+    _ends_single,
+    pack_program,
+    tile_program,
+)
+from mema_mlir.model.registers import registers_needed
+from mema_mlir.model.schedule import families, tile_fits
+
+TARGET = load_target("cortex-m4")
+
+
+def _counts(program) -> dict[str, int]:
+    ex = program.execution()
+    flat = {"cycles": ex.cycles, "scratch": program.scratch}
+    flat.update({f"class {k}": v for k, v in ex.by_class.items()})
+    flat.update({f"loads {k}": v for k, v in ex.loads.items()})
+    flat.update({f"stores {k}": v for k, v in ex.stores.items()})
+    flat.update({f"load bytes {k}": v for k, v in ex.load_bytes.items()})
+    return flat
+
+
+@pytest.mark.parametrize("elem", ["i8", "i16"])
+@pytest.mark.parametrize("k", [1, 3, 4, 9, 27, 64])
+def test_counts_are_affine_in_rows_and_columns(elem: str, k: int) -> None:
+    """What the closed form relies on: every count of a tile's kernel is c0 + c1*rows + c2*cols
+    + c3*rows*cols, so summing over tiles of any sizes gives the monomials of costs.py."""
+    for contiguous in (True, False):
+        for constant in (True, False):
+            problem = Problem(16, 16, k, elem=elem, b_k_contiguous=contiguous, a_constant=constant)
+            for family in families(problem, TARGET):
+                if family[0] != "smlad":
+                    continue
+                for ku in (1, 4):
+                    samples = {t: _counts(tile_program(tile_spec(problem, family, ku, *t), check=False))
+                               for t in ((1, 1), (2, 1), (1, 2), (2, 2))}
+                    names = set().union(*(s.keys() for s in samples.values())) - {"scratch"}
+                    fits = {name: _affine({t: s.get(name, 0) for t, s in samples.items()}) for name in names}
+                    for rows in range(1, 9):
+                        for cols in range(1, 9):
+                            if not tile_fits(problem, TARGET, family, rows, cols):
+                                continue
+                            counts = _counts(tile_program(tile_spec(problem, family, ku, rows, cols)))
+                            for name, (c0, c1, c2, c3) in fits.items():
+                                assert counts.get(name, 0) == c0 + c1 * rows + c2 * cols + c3 * rows * cols, (
+                                    family, ku, rows, cols, name)
+
+
+def test_registers_the_model_counts_are_the_generators() -> None:
+    # The generator asserts its scratch high-water mark equals scratch_registers(); the model's
+    # count adds the accumulators, two pointers and the counter.
+    problem = Problem(12, 12, 40)
+    for family in families(problem, TARGET):
+        if family[0] != "smlad":
+            continue
+        for rows, cols in ((1, 1), (2, 3), (4, 2), (1, 5)):
+            program = tile_program(tile_spec(problem, family, 2, rows, cols), check=False)
+            assert registers_needed("i8", family, rows, cols) == rows * cols + program.scratch + 3
+
+
+def test_out_of_range_offsets_are_refused() -> None:
+    # A run-time int8 A of K = 4104: row 1 is 4104 bytes away, beyond an LDR immediate.
+    a = Side("A", "w8", 2, "rows", "i8", line_bytes=4104)
+    b = Side("B", "w8", 1, "rows", "i8", line_bytes=4104)
+    with pytest.raises(ValueError, match="immediate"):
+        tile_program(TileSpec("i8", a, b, "b", 1, 4104))
+    assert not tile_fits(Problem(2, 1, 4096, a_constant=False), TARGET, ("smlad", "bytes", "words", "b"), 2, 1)
+
+
+def test_packing_pads_the_partial_group_with_zeros() -> None:
+    # K = 7: one group, then 3 values packed as (k4, k6) and (k5, 0).
+    program = pack_program(PackSpec("i8", "rows", 2, 7))
+    text = "\n".join(program.lines())
+    assert "pkhbt {t0}, {t0}, {t2}, lsl #16" in text and "uxth {t1}, {t1}" in text
+    assert program.execution().stores == {"buffer": 4}  # two STRD of two words
+    assert program.trips == 0  # a single group is straight-line code
+
+
+@pytest.mark.parametrize("variant", [
+    Variant("smlad", "pairs", "packed", "ab", "i8", True, True),
+    Variant("smlad", "bytes", "words", "b", "i8", True, False),
+    Variant("smlad", "bytes", "strided", "b", "i8", False, False),
+    Variant("smlad", "halves", "words", "b", "i16", True, False),
+], ids=lambda v: v.name)
+def test_emulator_measures_what_the_kernel_says(variant: Variant) -> None:
+    """One tile, K long enough for a counted loop: the loop's est. cycles in the emulator's
+    trace and every data access of the tile's statement are what Program.execution() says."""
+    mr, nr, k, ku = 2, 2, 100, 2
+    problem = Problem(mr, nr, k, elem=variant.elem, b_k_contiguous=variant.b_k_contiguous,
+                      a_constant=variant.a_constant)
+    family = (variant.kernel, variant.a_form, variant.b_form, variant.kept)
+    assert registers_needed(variant.elem, family, mr, nr) <= TARGET.registers
+    program = tile_program(tile_spec(problem, family, ku, mr, nr))
+    assert program.trips > 1
+    rng = np.random.default_rng(3)
+    a, b, c, expected = random_operands(rng, mr, nr, k, variant.elem, variant.b_k_contiguous)
+    result = run_kernel(kernel_object(mr, nr, k, mr, nr, variant, ku), a, b, c, variant, mr)
+    np.testing.assert_array_equal(result.outputs["C"], expected)
+    # The k loop: the addresses run once per trip (the packing loops, if any, run once per
+    # group of each column, the rest once).
+    loop = [address for address, count in result.exec_counts.items() if count == program.trips]
+    assert len(loop) == len(program.body) + 2  # the body, SUBS and BNE
+    first = _cycles(program.body, after_single=_ends_single(program.prologue, False))
+    steady = _cycles(program.body, after_single=False)
+    loop_cycles = first + (program.trips - 1) * steady + program.trips + 3 * (program.trips - 1) + 1
+    assert sum(result.cycles_at[address] for address in loop) == loop_cycles
+    ex = program.execution()
+    traffic = result.traffic.buffers
+    assert traffic["A"].reads == ex.loads["A"]
+    assert traffic["C"].reads == ex.loads["C"] == mr * nr
+    assert traffic["C"].writes == ex.stores["C"] == mr * nr
+    b_reads = sum(count.reads for name, count in traffic.items() if name == "B" or "__mema_pack" in name)
+    packing = pack_program(PackSpec(variant.elem, "rows", nr, k)).execution() if variant.b_form == "packed" else None
+    assert b_reads == ex.loads["B"] + (nr * packing.loads["B"] if packing else 0)
