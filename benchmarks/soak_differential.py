@@ -57,6 +57,8 @@ def main() -> None:
         "cases": args.cases, "seed": args.seed, "max_macs": args.max_macs, "failures": len(failures),
         "seconds": round(time.perf_counter() - started, 1),
         "cycles_error_median": float(np.median(errors)) if errors else None,
+        "cycles_error_p90": float(np.percentile(errors, 90)) if errors else None,
+        "cycles_error_p99": float(np.percentile(errors, 99)) if errors else None,
         "cycles_error_max": float(max(errors)) if errors else None,
     }
     for key, value in summary.items():

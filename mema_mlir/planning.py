@@ -18,17 +18,25 @@ from mema_mlir.matmul import MatmulOperands, UnsupportedMatmul, read_matmul
 
 OBJECTIVES = ("cycles", "accesses", "energy")
 KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
-_FIXED = re.compile(r"^fixed:(\d+)x(\d+)$")
+_FIXED = re.compile(r"^fixed:(\d+)x(\d+)(?::(\w+)/(\w+)(?:/(\w+))?)?$")
+FIXED_SYNTAX = "fixed:MRxNR or fixed:MRxNR:AFORM/BFORM[/KEPT] (e.g. fixed:2x2, fixed:2x2:bytes/packed/ab)"
 
 
-def parse_schedule_option(text: str) -> tuple[str, int, int] | str:
-    """`analytic`, `exhaustive` or `fixed:MRxNR`; ValueError with the accepted forms otherwise."""
+def parse_schedule_option(text: str) -> tuple | str:
+    """`analytic`, `exhaustive`, `fixed:MRxNR` or `fixed:MRxNR:AFORM/BFORM[/KEPT]` (the tile and,
+    optionally, the operand forms and the kept operand, e.g. CMSIS-NN's kernel as
+    fixed:2x2:bytes/packed/ab); ValueError with the accepted forms otherwise."""
     if text in ("analytic", "exhaustive"):
         return text
     match = _FIXED.match(text)
     if match and int(match.group(1)) > 0 and int(match.group(2)) > 0:
-        return ("fixed", int(match.group(1)), int(match.group(2)))
-    raise ValueError(f"schedule '{text}': expected analytic, exhaustive or fixed:MRxNR (e.g. fixed:2x2)")
+        mr, nr = int(match.group(1)), int(match.group(2))
+        if match.group(3) is None:
+            return ("fixed", mr, nr)
+        forms = (match.group(3), match.group(4), match.group(5))
+        model.check_forms(*forms)
+        return ("fixed", mr, nr, forms)
+    raise ValueError(f"schedule '{text}': expected analytic, exhaustive or {FIXED_SYNTAX}")
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"target description: {', '.join(model.builtin_target_names())} or a JSON file")
     parser.add_argument("--mema-objective", choices=OBJECTIVES, default="cycles",
                         help="what the schedule minimises (default cycles)")
-    parser.add_argument("--mema-schedule", default="analytic", metavar="analytic|exhaustive|fixed:MRxNR",
+    parser.add_argument("--mema-schedule", default="analytic", metavar="analytic|exhaustive|fixed:MRxNR[:A/B[/KEPT]]",
                         help="how the tile is chosen (default analytic)")
     parser.add_argument("--mema-report", metavar="PATH", help="write the decisions as JSON")
     parser.add_argument("--mema-remarks", action="store_true",

@@ -6,7 +6,7 @@ Pure Python (no MLIR): it describes the code mema-tile emits and is usable on it
 from mema_mlir.model.bounds import LowerBound, lower_bound
 from mema_mlir.model.costs import Cost, MemoryTraffic, predict
 from mema_mlir.model.errors import ProblemError, ScheduleError, TargetError
-from mema_mlir.model.optimize import Choice, choose, objective_of
+from mema_mlir.model.optimize import Choice, check_forms, choose, objective_of
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.schedule import Schedule, buffer_bytes, check_schedule, schedule_space
 from mema_mlir.model.target import Memory, Target, builtin_target_names, load_target
@@ -25,6 +25,7 @@ __all__ = [
     "TargetError",
     "buffer_bytes",
     "builtin_target_names",
+    "check_forms",
     "check_schedule",
     "choose",
     "load_target",

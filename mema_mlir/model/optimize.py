@@ -18,6 +18,7 @@ from mema_mlir.model.problem import Problem
 from mema_mlir.model.ranking import OBJECTIVES, RankKey, rank_key
 from mema_mlir.model.registers import registers_needed
 from mema_mlir.model.schedule import (
+    FAMILY_RANK,
     Schedule,
     families,
     legality_problems,
@@ -28,7 +29,8 @@ from mema_mlir.model.schedule import (
 )
 from mema_mlir.model.target import Target
 
-Search = str | tuple[str, int, int]
+# "analytic", "exhaustive", ("fixed", mr, nr) or ("fixed", mr, nr, (a_form, b_form, kept or None)).
+Search = str | tuple
 
 
 @dataclass(frozen=True)
@@ -82,15 +84,34 @@ def exhaustive_choice(problem: Problem, target: Target, objective: str) -> tuple
     return best[1], best[0], evaluated
 
 
-def fixed_choice(problem: Problem, target: Target, objective: str, mr: int,
-                 nr: int) -> tuple[Schedule, RankKey, int]:
-    """The best forms, ku and loop order for a forced mr x nr tile."""
+def check_forms(a_form: str, b_form: str, kept: str | None = None) -> None:
+    """ValueError unless these name operand forms (and a kept operand) some family has."""
+    known = {(k, a, b, kp) for k, a, b, kp in FAMILY_RANK}
+    if not any(a == a_form and b == b_form and (kept is None or kp == kept) for _, a, b, kp in known):
+        raise ValueError(f"no kernel reads A as {a_form!r} and B as {b_form!r}"
+                         + (f" with {kept!r} kept" if kept else "") + " (A: "
+                         + ", ".join(sorted({a for _, a, _, _ in known})) + "; B: "
+                         + ", ".join(sorted({b for _, _, b, _ in known})) + "; kept: a, b, ab)")
+
+
+def fixed_choice(problem: Problem, target: Target, objective: str, mr: int, nr: int,
+                 forms: tuple[str, str, str | None] | None = None) -> tuple[Schedule, RankKey, int]:
+    """The best forms, ku and loop order for a forced mr x nr tile (and, when `forms` is given,
+    with those operand forms and that kept operand)."""
     if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (mr, nr)):
         raise ScheduleError(f"fixed tile {mr!r}x{nr!r}: sizes must be positive integers")
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0
     reasons: list[str] = []
-    for family in families(problem, target):
+    allowed = families(problem, target)
+    if forms is not None:
+        a_form, b_form, kept = forms
+        allowed = tuple(f for f in allowed if f[1:3] == (a_form, b_form) and (kept is None or f[3] == kept))
+        if not allowed:
+            raise ScheduleError(f"A {a_form} / B {b_form}" + (f" / kept {kept}" if kept else "")
+                                + f" does not apply to this {problem.elem} problem on '{target.name}' (allowed: "
+                                + ", ".join(f"{a}/{b}/{kp}" for _, a, b, kp in families(problem, target)) + ")")
+    for family in allowed:
         if not tile_fits(problem, target, family, mr, nr):
             probe = Schedule(mr, nr, 1, *family, loop_orders(family)[0], "output", problem.k)
             reason = f"{family[0]} A {family[1]}/B {family[2]}: " + "; ".join(
@@ -117,12 +138,13 @@ def _no_schedule(problem: Problem, target: Target) -> ScheduleError:
                          f"{smallest} registers, the target has {target.registers}")
 
 
-def _parse_search(search: Search) -> tuple[str, int, int]:
+def _parse_search(search: Search) -> tuple[str, int, int, tuple | None]:
     if search in ("analytic", "exhaustive"):
-        return str(search), 0, 0
-    if isinstance(search, tuple) and len(search) == 3 and search[0] == "fixed":
-        return "fixed", search[1], search[2]
-    raise ValueError(f"search {search!r}: expected 'analytic', 'exhaustive' or ('fixed', mr, nr)")
+        return str(search), 0, 0, None
+    if isinstance(search, tuple) and len(search) in (3, 4) and search[0] == "fixed":
+        return "fixed", search[1], search[2], search[3] if len(search) == 4 else None
+    raise ValueError(f"search {search!r}: expected 'analytic', 'exhaustive', ('fixed', mr, nr) "
+                     "or ('fixed', mr, nr, (a_form, b_form, kept))")
 
 
 def choose(problem: Problem, target: Target, objective: str = "cycles",
@@ -134,12 +156,12 @@ def choose(problem: Problem, target: Target, objective: str = "cycles",
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective '{objective}': expected one of {', '.join(OBJECTIVES)}")
-    how, mr, nr = _parse_search(search)
+    how, mr, nr, forms = _parse_search(search)
     check_problem(problem, target)
     started = time.perf_counter()
     continuous = None
     if how == "fixed":
-        schedule, _, evaluated = fixed_choice(problem, target, objective, mr, nr)
+        schedule, _, evaluated = fixed_choice(problem, target, objective, mr, nr, forms)
     elif how == "exhaustive":
         schedule, _, evaluated = exhaustive_choice(problem, target, objective)
     else:

@@ -16,6 +16,9 @@
 // NOOPT: mema-opt: error: pass 'mema-tile' has no option 'colour' (options: objective, schedule, target)
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{schedule=fixed:0x2})' 2>&1 | FileCheck %s --check-prefix=BADSCHED
 // BADSCHED: error: pass 'mema-tile': schedule 'fixed:0x2': expected analytic, exhaustive or fixed:MRxNR
+// Forcing operand forms that no kernel has lists the ones that exist.
+// RUN: not mema-opt %s --mema-schedule=fixed:2x2:bytes/weird 2>&1 | FileCheck %s --check-prefix=BADFORMS
+// BADFORMS: mema-opt: error: --mema-schedule: no kernel reads A as 'bytes' and B as 'weird' (A: bytes, elements, halves, pairs; B: elements, packed, strided, words; kept: a, b, ab)
 
 // A bad option of an upstream pass is MLIR's own message.
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(canonicalize{bogus=1})' 2>&1 | FileCheck %s --check-prefix=UPSTREAM

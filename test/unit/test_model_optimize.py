@@ -222,3 +222,18 @@ def test_continuous_optimum_is_reported_and_clamped():
     assert choice.continuous.nr <= 1.0 + 1e-12
     assert choice.continuous.mr == pytest.approx(choice.continuous.budget)
     assert choose(Problem(8, 8, 8), target, search="exhaustive").continuous is None
+
+
+def test_fixed_forms_force_the_kernel():
+    # CMSIS-NN's kernel shape: 2x2, int8 weights split in the loop, activations packed to int16.
+    target = load_target()
+    problem = Problem(64, 64, 576)
+    choice = choose(problem, target, "cycles", ("fixed", 2, 2, ("bytes", "packed", "b")))
+    assert choice.schedule.family == ("smlad", "bytes", "packed", "b")
+    free = choose(problem, target, "cycles", ("fixed", 2, 2, ("bytes", "packed", None)))
+    assert free.schedule.family[1:3] == ("bytes", "packed")
+    assert free.cost.cycles <= choice.cost.cycles
+    with pytest.raises(ScheduleError, match="15 registers"):
+        choose(problem, target, "cycles", ("fixed", 2, 2, ("bytes", "packed", "ab")))
+    with pytest.raises(ScheduleError, match="does not apply"):
+        choose(problem, target, "cycles", ("fixed", 2, 2, ("halves", "words", None)))
