@@ -27,15 +27,15 @@ def show(shape: tuple[int, int, int], target_name: str) -> None:
     print(f"## {m} x {n} x {k} (M x N x K), int8, A constant in flash, B K-contiguous in SRAM\n")
     for family in families(problem, target):
         ku = best_ku(problem, family)
-        r = rates(problem, *family, ku)
+        r = rates(problem, family, ku)
         corners = staircase(problem, target, family)
         budget = max(mr * nr for mr, nr in corners)
         c = continuous_optimum(problem, target, "cycles", family, ku, budget)
-        print(f"{family[0]} A {family[1]} / B {family[2]}, ku={ku}: continuous optimum (cycles) at "
-              f"T={budget}: mr={c.mr:.2f}, nr={c.nr:.2f}")
+        print(f"{family[0]} A {family[1]} / B {family[2]} / kept {family[3]}, ku={ku}: "
+              f"continuous optimum (cycles) at T={budget}: mr={c.mr:.2f}, nr={c.nr:.2f}")
         for corner in corners:
             mr, nr = balanced(problem, *corner)
-            order = best_order(problem, r, mr, nr)
+            order = best_order(problem, family, r, mr, nr)
             relaxed = objective_value("cycles", problem, target, r, monomials(problem, mr, nr, order, exact=False))
             exact = objective_value("cycles", problem, target, r, monomials(problem, mr, nr, order))
             print(f"    corner {corner[0]}x{corner[1]} -> balanced {mr}x{nr} ({order}): "
@@ -45,10 +45,13 @@ def show(shape: tuple[int, int, int], target_name: str) -> None:
         choice = choose(problem, target, objective)
         s, cost, bound = choice.schedule, choice.cost, choice.lower_bound
         ratio = (cost.loads + cost.stores) / bound.total
-        print(f"objective {objective}: tile {s.mr}x{s.nr} {s.kernel} A {s.a_form} / B {s.b_form}, "
-              f"ku={s.ku}, {s.loop_order}; {choice.candidates_evaluated} candidate(s) evaluated")
+        print(f"objective {objective}: tile {s.mr}x{s.nr} {s.kernel} A {s.a_form} / B {s.b_form} "
+              f"/ kept {s.kept}, ku={s.ku}, {s.loop_order}; "
+              f"{choice.candidates_evaluated} candidate(s) evaluated")
+        buffer = cost.operand_loads.get("buffer", 0)
         print(f"    loads {cost.loads:,} (A {cost.operand_loads['A']:,}, B {cost.operand_loads['B']:,}, "
-              f"C {cost.operand_loads['C']:,}), stores {cost.stores:,}, "
+              + (f"buffer {buffer:,}, " if buffer else "")
+              + f"C {cost.operand_loads['C']:,}), stores {cost.stores:,}, "
               f"bytes read {cost.load_bytes:,}, written {cost.store_bytes:,}")
         print("    per memory: " + ", ".join(
             f"{name} {t.reads:,} reads / {t.writes:,} writes" for name, t in cost.memory.items()))

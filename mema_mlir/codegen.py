@@ -189,9 +189,7 @@ class KernelWriter:
         registers += [Operand("pa", p_a, "!llvm.ptr"), Operand("pb", p_b, "!llvm.ptr")]
         if program.uses_counter:
             registers.append(Operand("n", self.const_i32(program.trips), "i32"))
-        preload = {"c": (p_c, "!llvm.ptr"), "cstride": (self.const_i32(4 * lay.n), "i32")}
-        registers += [Operand(scratch, preload[name][0], preload[name][1])
-                      for name, scratch in program.preloaded]
+        registers += [Operand(scratch, p_c, "!llvm.ptr") for name, scratch in program.preloaded if name == "c"]
         inline_asm(program, registers, [], self.t.fresh, self.t.emit)
 
     def pack_block(self, col0: Idx, columns: int) -> None:

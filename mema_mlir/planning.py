@@ -19,13 +19,13 @@ from mema_mlir.matmul import MatmulOperands, UnsupportedMatmul, read_matmul
 OBJECTIVES = ("cycles", "accesses", "energy")
 KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
 _FIXED = re.compile(r"^fixed:(\d+)x(\d+)(?::(\w+)/(\w+)(?:/(\w+))?)?$")
-FIXED_SYNTAX = "fixed:MRxNR or fixed:MRxNR:AFORM/BFORM[/KEPT] (e.g. fixed:2x2, fixed:2x2:bytes/packed/ab)"
+FIXED_SYNTAX = "fixed:MRxNR or fixed:MRxNR:AFORM/BFORM[/KEPT] (e.g. fixed:2x2, fixed:2x2:bytes/packed/b)"
 
 
 def parse_schedule_option(text: str) -> tuple | str:
     """`analytic`, `exhaustive`, `fixed:MRxNR` or `fixed:MRxNR:AFORM/BFORM[/KEPT]` (the tile and,
     optionally, the operand forms and the kept operand, e.g. CMSIS-NN's kernel as
-    fixed:2x2:bytes/packed/ab); ValueError with the accepted forms otherwise."""
+    fixed:2x2:bytes/packed/b); ValueError with the accepted forms otherwise."""
     if text in ("analytic", "exhaustive"):
         return text
     match = _FIXED.match(text)

@@ -18,6 +18,7 @@ from mema_mlir.options import describe_type, option_fields
 _PASS_MODULES: tuple[str, ...] = (
     "mema_mlir.passes.mema_analyze",
     "mema_mlir.passes.mema_tile",
+    "mema_mlir.passes.mema_static_buffers",
 )
 
 _REGISTRY: dict[str, type] = {}

@@ -38,11 +38,12 @@ STAGES: tuple[Stage, ...] = (
         (
             "expand-strided-metadata",
             f"finalize-memref-to-llvm{{index-bitwidth={INDEX_BITWIDTH}}}",
+            "convert-math-to-llvm",
             f"convert-arith-to-llvm{{index-bitwidth={INDEX_BITWIDTH}}}",
             f"convert-cf-to-llvm{{index-bitwidth={INDEX_BITWIDTH}}}",
             f"convert-func-to-llvm{{index-bitwidth={INDEX_BITWIDTH} use-bare-ptr-memref-call-conv=1}}",
         ),
-        "memref/arith/cf/func to the LLVM dialect: 32-bit index, bare-pointer calling convention",
+        "memref/math/arith/cf/func to the LLVM dialect: 32-bit index, bare-pointer calling convention",
     ),
     Stage("mema-reconcile-casts", ("reconcile-unrealized-casts",), "drop the casts the conversions left"),
 )

@@ -190,6 +190,8 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
 
     def per_tile(read: object) -> Vector:
         const, rows, cols, both = _affine({key: read(ex) for key, ex in executions.items()})  # type: ignore[operator]
+        # Counts grow with the tile: the optimiser's monotonicity needs no negative coefficient.
+        assert min(const, rows, cols, both) >= 0, (family, const, rows, cols, both)
         return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
 
     vectors = {name: _vec() for name in QUANTITIES}
@@ -213,7 +215,9 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     vectors["alu"] = _add(_add(kernel_alu, call["alu"]), _vec(tiles=tile_alu, outer=overhead.asm_outer_alu))
     vectors["branch"] = _add(kernel_branch, _vec(tiles=overhead.tile_branches_taken,
                                                  outer=overhead.outer_branches_taken))
-    vectors["store_multiple"], vectors["load_multiple"] = call["store_multiple"], call["load_multiple"]
+    # PUSH/POP: the call's, and each tile's save of C's address inside its micro-kernel.
+    for name in ("store_multiple", "load_multiple"):
+        vectors[name] = _add(call[name], per_tile(lambda ex, name=name: ex.by_class.get(name, 0)))
     cycles = _add(_add(per_tile(lambda ex: ex.cycles), call_cycles), call["alu"])
     cycles = _add(cycles, _vec(tiles=tile_alu + overhead.asm_tile_stack_cycles
                                + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,

@@ -40,7 +40,9 @@ MIN_OFFSET = -255
 MAX_POST_INDEX = 255
 MAX_ADD_IMMEDIATE = 4095
 MAX_STRD_POST_INDEX = 1020
-PAIR_POSITION = (0, 2, 1, 3)  # int16 slot of k % 4 in the SMLAD pair order (k0, k2, k1, k3)
+PAIR_POSITION = (0, 2, 1, 3)
+# No register tile has more rows or columns than this (a Cortex-M core has 14 registers).
+MAX_TILE_LINES = 16  # int16 slot of k % 4 in the SMLAD pair order (k0, k2, k1, k3)
 
 
 def group_k(elem: str) -> int:
@@ -580,28 +582,39 @@ class _TileWriter:
 
     def c_access(self) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
         """The accumulators' loads from C and their stores back, around the k loop. C's address
-        (and, when rows are further apart than an LDR immediate reaches, its row stride)
-        enters in scratch registers t0 (and t1), is pushed on the stack while the k loop needs
-        every register, and is popped for the stores."""
+        enters in scratch register t0 and is pushed on the stack while the k loop needs every
+        register, then popped for the stores. When C's rows are too far apart for LDR/STR
+        immediates in some tile of this problem, every row is followed by an ADD of the row
+        stride (set by MOVW/MOVT): decided per problem, not per tile, so that counts stay
+        affine in the tile's rows and columns."""
         spec = self.spec
         if not spec.c_row_bytes:
             return [], [], ()
         rows, cols = spec.a.lines, spec.b.lines
-        step = (rows - 1) * spec.c_row_bytes + 4 * (cols - 1) > MAX_OFFSET
-        saved = ["t0", "t1"] if step else ["t0"]
-        prologue = [Insn(f"push {{{{{name}}}}}", "store_multiple") for name in saved]
-        epilogue = [Insn(f"pop {{{{{name}}}}}", "load_multiple") for name in reversed(saved)]
+        step = c_rows_need_steps(spec.c_row_bytes)
+        prologue = [Insn("push {{t0}}", "store_multiple")]
+        epilogue = [Insn("pop {{t0}}", "load_multiple")]
         for mnemonic, cls, out in (("ldr", "load", prologue), ("str", "store", epilogue)):
+            if step:
+                out.append(Insn(f"movw {{t1}}, #{spec.c_row_bytes & 0xFFFF}", "alu"))
+                if spec.c_row_bytes > 0xFFFF:
+                    out.append(Insn(f"movt {{t1}}, #{spec.c_row_bytes >> 16}", "alu"))
             for row in range(rows):
                 base = 0 if step else row * spec.c_row_bytes
                 for col in range(cols):
                     offset = base + 4 * col
                     address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
                     out.append(Insn(f"{mnemonic} {{c{row}_{col}}}, {address}", cls, "C", 1, 4))
-                if step and row + 1 < rows:
+                if step:
                     out.append(Insn("add {t0}, {t0}, {t1}", "alu"))
-        preloaded = (("c", "t0"), ("cstride", "t1")) if step else (("c", "t0"),)
-        return prologue, epilogue, preloaded
+        return prologue, epilogue, (("c", "t0"),)
+
+
+def c_rows_need_steps(c_row_bytes: int) -> bool:
+    """Whether C's rows are reached by adding the row stride rather than by LDR/STR immediates:
+    true when some tile of up to MAX_TILE_LINES rows and columns would need an offset beyond
+    the immediate range."""
+    return (MAX_TILE_LINES - 1) * (c_row_bytes + 4) > MAX_OFFSET
 
 
 def tile_program(spec: TileSpec, check: bool = True) -> Program:

@@ -1,15 +1,18 @@
 """Loop control, address arithmetic and call overhead: the estimated part of the count.
 
-Everything else the model counts is exact. These constants describe the code the generator
-emits after llc -O3 and are calibrated against the emitted code (emulator traces); they live
-here, in one frozen value, so calibration edits one place and tests can pass a variant.
+Everything else the model counts is exact: the DSP micro-kernels instruction by instruction
+(microkernel.py), the data accesses of every kernel. These constants describe the code llc
+writes around them and are calibrated against the emulator's traces (benchmarks/
+calibrate_overhead.py); they live here, in one frozen value, so calibration edits one place and
+tests can pass a variant.
 
-The instruction order assumed for timing (it decides which loads/stores pipeline):
+The instruction order assumed for timing the llc-compiled MLA kernel (it decides which loads
+and stores pipeline):
 
     call:  PUSH, call_alu, [outer block: outer_alu, [tile]..., outer branch]..., POP {.., pc}
     tile:  tile_alu, C loads, k loops, C stores, tile branch
-    k loop (unless straight-line): setup_alu, then per trip: ku groups, k_iteration_alu, BNE
-    group: its loads back to back, then its SXTB16/PKHBT, then its SMLAD/MLA
+    k loop (unless straight-line): setup_alu, then per trip: ku k-steps, k_iteration_alu, branch
+    k-step: its element loads back to back, then its MLAs
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from dataclasses import dataclass
 class Overhead:
     """Instructions that are not data instructions, by where they execute."""
 
-    # Per k-loop iteration: SUBS on the counter plus an ADD per moving operand pointer, and the
-    # BNE back-edge (taken on every iteration but the last).
-    k_iteration_alu: int = 3
+    # MLA kernel, per k-loop iteration: the counter's ADD and CMP (llc folds the operand
+    # pointers' steps into post-indexed loads), and the back-edge (taken on every iteration but
+    # the last).
+    k_iteration_alu: int = 2
     # Per k loop entered: setting its counter.
     k_loop_setup_alu: int = 1
     # A k loop of at most this many trips is straight-line code (no counter, no branch; its
@@ -39,19 +43,20 @@ class Overhead:
     # Per call: argument moves, and PUSH {r4-r11, lr} / POP {r4-r11, pc}.
     call_alu: int = 4
     call_saved_registers: int = 9
-    # Whether the loads of one k-group issue back to back (each after the first costs 1 cycle)
-    # or one at a time between the MACs (each costs 2). llc -regalloc=pbqp interleaves them.
-    k_loads_back_to_back: bool = False
+    # Whether the loads of one k-step issue back to back (each after the first costs 1 cycle)
+    # or one at a time between the MACs (each costs 2). llc's greedy allocator issues them
+    # back to back (measured on the MLA kernel's inner loop).
+    k_loads_back_to_back: bool = True
     # SMLAD micro-kernels (the k loop and C's loads and stores are inline assembly, counted
     # exactly by microkernel.py); llc's code around the statement, per register tile: the
     # operand pointers, the trip counter, the tile loop's increment, compare and branch, and
     # the loop state it reloads after the 14-register statement (cycles only: stack accesses
     # are reported apart from data accesses). Fitted by benchmarks/calibrate_overhead.py.
-    asm_tile_alu: int = 17
-    asm_tile_stack_cycles: int = 2
+    asm_tile_alu: int = 15
+    asm_tile_stack_cycles: int = 3
     # Per outer block (column block with a packed B) and per column packed at run time (the
     # packing statement's pointers and counter).
-    asm_outer_alu: int = 18
+    asm_outer_alu: int = 2
     pack_column_alu: int = 3
     pack_block_alu: int = 0
 

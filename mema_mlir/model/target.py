@@ -173,6 +173,10 @@ class Target:
                 raise TargetError(
                     f"unknown memory '{where}' (the target has {', '.join(self.memories)})",
                     field=f"placement.{role}")
+        buffers = self.memories[self.placement["buffers"]]
+        if self.scratch_bytes > buffers.capacity_bytes:
+            raise TargetError(f"{self.scratch_bytes} bytes exceed the {buffers.capacity_bytes} of memory "
+                              f"'{buffers.name}' where buffers live", field="scratch_bytes")
         for role in ("outputs", "buffers"):
             if not self.memories[self.placement[role]].writable:
                 raise TargetError(f"memory '{self.placement[role]}' is not writable",

@@ -133,6 +133,8 @@ def check_against_reference(problem: Problem, s: Schedule, target_name: str = "c
     assert cost.store_bytes == ref["store_bytes_C"] + ref["store_bytes_buffer"]
     for cls in ("extend", "alu", "dsp_mac", "mul", "branch"):
         assert cost.instructions_by_class[cls] == ref[cls], cls
+    for cls in ("load_multiple", "store_multiple"):  # the call's PUSH/POP and each tile's
+        assert cost.instructions_by_class[cls] == 1 + ref[cls], cls
     assert cost.loads == ref["load_A"] + ref["load_B"] + ref["load_buffer"] + ref["load_C"]
     assert cost.stores == ref["store_C"] + ref["store_buffer"]
     assert cost.cycles == ref["cycles"]
