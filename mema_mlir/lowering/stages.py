@@ -54,13 +54,27 @@ def lowering_passes() -> tuple[str, ...]:
     return tuple(p for stage in STAGES for p in stage.passes)
 
 
+# Tensors (what a converted TFLite model is) to buffers: function arguments and results become
+# identity-layout memrefs, and results are returned through out-parameters (static result
+# buffers hoisted into the caller's), so the entry is `void f(const T *in..., T *out...)`.
+BUFFERIZE = Stage(
+    "mema-bufferize",
+    ("one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
+     "canonicalize"),
+    "tensors to buffers; results as out-parameters (a no-op on modules of memrefs)",
+)
+
 LOWERING_NAME = "mema-lowering"
-# What `--emit=llvm|asm|obj` and api.compile_module run: tile, then lower.
-COMPILE_PIPELINE = f"mema-tile,{LOWERING_NAME}"
+# What `--emit=llvm|asm|obj` and api.compile_module run: bufferize (tensor modules), make copies
+# loops and intermediate buffers static, tile, then lower.
+COMPILE_PIPELINE = f"{BUFFERIZE.name},mema-copies-to-linalg,mema-static-buffers,mema-tile,{LOWERING_NAME}"
 
 
 def named_pipelines() -> dict[str, tuple[str, ...]]:
-    """Pipeline names usable in --pass-pipeline: each stage, and `mema-lowering` for all."""
-    named = {stage.name: stage.passes for stage in STAGES}
+    """Pipeline names usable in --pass-pipeline: bufferization, each lowering stage, and
+    `mema-lowering` for all of them."""
+    named = {BUFFERIZE.name: BUFFERIZE.passes}
+    named.update({stage.name: stage.passes for stage in STAGES})
     named[LOWERING_NAME] = lowering_passes()
     return named

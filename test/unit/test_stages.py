@@ -6,11 +6,17 @@ import pytest
 from mlir.ir import Context
 from mlir.passmanager import PassManager
 
-from mema_mlir.lowering.stages import LOWERING_NAME, STAGES, lowering_passes, named_pipelines
+from mema_mlir.lowering.stages import (
+    BUFFERIZE,
+    LOWERING_NAME,
+    STAGES,
+    lowering_passes,
+    named_pipelines,
+)
 from mema_mlir.pipeline import Pipeline
 
 
-@pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
+@pytest.mark.parametrize("stage", (BUFFERIZE, *STAGES), ids=lambda s: s.name)
 def test_each_stage_is_an_upstream_pipeline(stage) -> None:
     with Context():
         parsed = PassManager.parse(stage.pipeline())
@@ -22,4 +28,4 @@ def test_named_pipelines_expand_in_our_parser_and_print_back() -> None:
     text = str(pipeline)
     assert text == "builtin.module(mema-tile," + ",".join(lowering_passes()) + ")"
     assert Pipeline.parse(text).elements == pipeline.elements
-    assert set(named_pipelines()) == {stage.name for stage in STAGES} | {LOWERING_NAME}
+    assert set(named_pipelines()) == {stage.name for stage in STAGES} | {LOWERING_NAME, BUFFERIZE.name}
