@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mema_mlir.inline_asm import Operand, inline_asm
+from mema_mlir.matmul import ConvGeometry
 from mema_mlir.model.microkernel import (
     PackSpec,
     TileSpec,
@@ -65,6 +66,8 @@ class OperandLayout:
     offset_bytes: tuple[int, int, int] = (0, 0, 0)  # static offsets of A, B, C (e.g. row subviews)
     pack_global: str = ""  # symbol of the run-time packing buffer of B, if any
     pack_type: str = ""
+    conv: ConvGeometry | None = None  # B is this convolution's input, im2col'ed while packing
+    c_strides: tuple[int, int] = (0, 4)  # bytes between C's rows (0: 4 * N) and columns
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class KernelWriter:
         # Bytes from one row of A (as the kernel reads it) to the next: a panel's rows share it.
         self.a_row_bytes = (panel_row_bytes(layout.elem, layout.k, tile.a_form) if layout.a_panel
                             else layout.k * self.elem_bytes)
+        self.c_row_bytes = layout.c_strides[0] or 4 * layout.n
+        self.c_col_bytes = layout.c_strides[1]
 
     # ---- small emitters -------------------------------------------------------------------
     def const_i32(self, value: int) -> str:
@@ -173,7 +178,7 @@ class KernelWriter:
         else:
             b_scale = lay.k * self.elem_bytes if lay.b_k_contiguous else self.elem_bytes
             p_b = self.address("%ptrB", [(col0, b_scale)], 0)
-        p_c = self.address("%ptrC", [(row0, lay.n * 4), (col0, 4)], 0)
+        p_c = self.address("%ptrC", [(row0, self.c_row_bytes), (col0, self.c_col_bytes)], 0)
         return p_a, p_b, p_c
 
     # ---- the DSP micro-kernel (inline assembly) ---------------------------------------------
@@ -183,7 +188,8 @@ class KernelWriter:
         lay, tile = self.layout, self.tile
         p_a, p_b, p_c = self.tile_pointers(row0, col0)
         a_side, b_side = tile_sides(lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, mr, nr)
-        program = tile_program(TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k, 4 * lay.n))
+        program = tile_program(TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k,
+                                        self.c_row_bytes, self.c_col_bytes))
         accumulators = [f"c{r}_{c}" for r in range(mr) for c in range(nr)]
         registers = [Operand(name, "", "i32") for name in accumulators]
         registers += [Operand("pa", p_a, "!llvm.ptr"), Operand("pb", p_b, "!llvm.ptr")]
@@ -196,6 +202,9 @@ class KernelWriter:
         """Pack the block's B columns into the buffer (microkernel.pack_program), one
         statement per column: int16 pairs for int8, a K-contiguous copy for int16."""
         lay = self.layout
+        if lay.conv is not None:
+            self.pack_im2col(col0, columns, lay.conv)
+            return
         strided = not lay.b_k_contiguous
         e = self.elem_bytes
         spec = PackSpec(lay.elem, "strided" if strided else "rows", columns, lay.k, lay.n * e)
@@ -211,6 +220,45 @@ class KernelWriter:
             if program.uses_counter:
                 registers.append(Operand("n", self.const_i32(program.trips), "i32"))
             inline_asm(program, registers, strides, self.t.fresh, self.t.emit)
+
+    def pack_im2col(self, col0: Idx, columns: int, conv: ConvGeometry) -> None:
+        """A convolution's columns: output pixel p reads, per filter row kh, the KW * C values
+        at input[p // OW * SH + kh, p % OW * SW, :], contiguous in NHWC; each such segment is
+        packed (zero point subtracted, zero-padded to whole groups) at its place in K."""
+        spec = PackSpec("i8", "rows", columns, conv.row_values, 0, conv.input_zero_point)
+        program = pack_program(spec)
+        inputs = []
+        if conv.input_zero_point:
+            zp = conv.input_zero_point
+            pair = ((zp & 0xFFFF) | (zp << 16)) & 0xFFFFFFFF
+            pair = pair - (1 << 32) if pair >= 1 << 31 else pair
+            inputs = [Operand("zp2", self.const_i32(pair), "i32"), Operand("zp", self.const_i32(zp), "i32")]
+        groups_per_segment = conv.segment // 4
+        for c in range(columns):
+            for kh in range(conv.filter_height):
+                source = self.pixel_pointer(col0, c, kh, conv)
+                destination = self.offset_pointer("%ptrP", kh * groups_per_segment * columns * 8 + c * 8)
+                registers = [Operand("src", source, "!llvm.ptr"), Operand("dst", destination, "!llvm.ptr")]
+                if program.uses_counter:
+                    registers.append(Operand("n", self.const_i32(program.trips), "i32"))
+                inline_asm(program, registers, inputs, self.t.fresh, self.t.emit)
+
+    def pixel_pointer(self, col0: Idx, c: int, kh: int, conv: ConvGeometry) -> str:
+        """&input[oh * SH + kh, ow * SW, 0] for output pixel p = col0 + c, oh = p // OW, ow = p % OW."""
+        shift = col0.const + c
+        pixel = f"(d0 + {shift})" if col0.iv else str(shift)
+        expr = (f"((({pixel} floordiv {conv.out_width}) * {conv.stride_h} + {kh}) * {conv.width}"
+                f" + ({pixel} mod {conv.out_width}) * {conv.stride_w}) * {conv.channels}")
+        if col0.iv is None:
+            p = shift
+            value = ((p // conv.out_width * conv.stride_h + kh) * conv.width
+                     + p % conv.out_width * conv.stride_w) * conv.channels
+            return self.offset_pointer("%ptrB", value)
+        offset = self.t.fresh("off")
+        self.t.emit(f"{offset} = affine.apply affine_map<(d0) -> ({expr})>({col0.iv})")
+        offset_i32 = self.t.fresh("offi")
+        self.t.emit(f"{offset_i32} = arith.index_cast {offset} : index to i32")
+        return self.gep("%ptrB", offset_i32)
 
     # ---- the MLA kernel (llc-compiled) ---------------------------------------------------
     # One pointer per operand and tile, moved along k once per loop iteration; rows and

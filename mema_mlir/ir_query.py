@@ -6,11 +6,14 @@ from mlir.ir import Module, Operation, StringAttr, WalkResult
 
 
 def matmul_ops(root: Operation) -> list[Operation]:
-    """Every linalg.matmul under `root`, collected before any rewrite."""
+    """Every op mema tiles as a matmul (linalg.matmul, quantized NHWC convolutions) under
+    `root`, collected before any rewrite."""
+    from mema_mlir.matmul import TILED_OPS
+
     found: list[Operation] = []
 
     def visit(op: Operation) -> WalkResult:
-        if op.name == "linalg.matmul":
+        if op.name in TILED_OPS:
             found.append(op)
         return WalkResult.ADVANCE
 

@@ -1,4 +1,5 @@
-"""Recognise the `linalg.matmul` ops mema can tile, and say precisely why when it cannot.
+"""Recognise the `linalg.matmul` ops (and the quantized convolutions seen as matmuls) mema can
+tile, and say precisely why when it cannot.
 
 Supported: static-shape memrefs laid out row-major (the identity, or subviews of whole rows with a
 static offset), i8 x i8 -> i32 or i16 x i16 -> i32, signed cast, and either the default maps or B
@@ -16,6 +17,7 @@ from mlir.ir import (
     AffineMapAttr,
     ArrayAttr,
     DenseIntElementsAttr,
+    IntegerAttr,
     IntegerType,
     MemRefType,
     Operation,
@@ -30,6 +32,104 @@ _TRANSPOSED_B_MAPS = ("(d0, d2)", "(d1, d2)", "(d0, d1)")
 
 class UnsupportedMatmul(Exception):
     """This matmul cannot be tiled by mema; the message says why and what would be accepted."""
+
+
+CONV_OP = "linalg.conv_2d_nhwc_fhwc_q"
+TILED_OPS = ("linalg.matmul", CONV_OP)
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """A quantized NHWC x FHWC convolution as the matmul C[F, OH*OW] += A[F, K] . B[OH*OW, K]:
+    A its filter, B its input im2col'ed (column p = output pixel (p // OW, p % OW)), C its output
+    (C[f, p] at p * F + f). K = KH * segment: each filter row's KW * C values are contiguous in
+    the input (NHWC), zero-padded to a whole number of 4-value groups (`segment`) so that the
+    packed columns and the filter's rows stay aligned."""
+
+    height: int  # the (already padded) input's H, W, C
+    width: int
+    channels: int
+    filter_height: int
+    filter_width: int
+    stride_h: int
+    stride_w: int
+    out_height: int
+    out_width: int
+    filters: int
+    input_zero_point: int
+
+    @property
+    def row_values(self) -> int:
+        """KW * C: one filter row's values, contiguous in the input."""
+        return self.filter_width * self.channels
+
+    @property
+    def segment(self) -> int:
+        """row_values rounded up to a whole number of int8 groups (4)."""
+        return -(-self.row_values // 4) * 4
+
+
+def _int_constant(value: Value) -> int | None:
+    owner = value.owner
+    operation = owner.operation if isinstance(owner, OpView) else owner
+    if not isinstance(operation, Operation) or operation.name != "arith.constant":
+        return None
+    return IntegerAttr(operation.attributes["value"]).value
+
+
+def padded_filter(weights: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
+    """The [F, KH, KW, C] filter as A [F, KH * segment]: each filter row zero-padded."""
+    f, kh = weights.shape[0], weights.shape[1]
+    rows = weights.reshape(f, kh, geometry.row_values)
+    out = np.zeros((f, kh, geometry.segment), dtype=weights.dtype)
+    out[:, :, : geometry.row_values] = rows
+    return out.reshape(f, kh * geometry.segment)
+
+
+def read_conv(op: Operation) -> MatmulOperands:
+    """Read one `linalg.conv_2d_nhwc_fhwc_q` as a matmul; UnsupportedMatmul with the reason."""
+    if len(op.operands) != 5:
+        raise UnsupportedMatmul("expected input, filter, two zero points and one output")
+    x, w, izp_value, wzp_value, out = op.operands
+    (x_t, x_off), (w_t, w_off), (o_t, o_off) = _memref(x, "input"), _memref(w, "filter"), _memref(out, "output")
+    if (x_off, w_off, o_off) != (0, 0, 0):
+        raise UnsupportedMatmul("subviews of a convolution's operands are not supported")
+    if (_int_width(x_t), _int_width(w_t), _int_width(o_t)) != (8, 8, 32):
+        raise UnsupportedMatmul(f"element types {x_t.element_type} x {w_t.element_type} -> {o_t.element_type}: "
+                                "supported is i8 x i8 -> i32")
+    izp, wzp = _int_constant(izp_value), _int_constant(wzp_value)
+    if izp is None or wzp is None:
+        raise UnsupportedMatmul("zero points must be constants")
+    if wzp != 0:
+        raise UnsupportedMatmul(f"filter zero point {wzp}: only symmetric filters (zero point 0) are supported")
+    if not -128 <= izp <= 127:
+        raise UnsupportedMatmul(f"input zero point {izp} is outside int8")
+    strides = [int(v) for v in np.array(op.attributes["strides"])] if "strides" in op.attributes else [1, 1]
+    dilations = [int(v) for v in np.array(op.attributes["dilations"])] if "dilations" in op.attributes else [1, 1]
+    if dilations != [1, 1]:
+        raise UnsupportedMatmul(f"dilations {dilations}: only 1 is supported")
+    n, h, width, c = x_t.shape
+    f, kh, kw, wc = w_t.shape
+    on, oh, ow, of = o_t.shape
+    if n != 1 or on != 1:
+        raise UnsupportedMatmul("batch must be 1 (mema-import pins it)")
+    if wc != c or of != f or oh != (h - kh) // strides[0] + 1 or ow != (width - kw) // strides[1] + 1:
+        raise UnsupportedMatmul(f"shapes {x_t}, {w_t}, {o_t} do not form a convolution")
+    geometry = ConvGeometry(h, width, c, kh, kw, strides[0], strides[1], oh, ow, f, izp)
+    weights = _constant_global(w)
+    if weights is None and geometry.segment != geometry.row_values:
+        raise UnsupportedMatmul(f"a run-time filter whose rows hold KW*C = {geometry.row_values} values "
+                                "(not a multiple of 4) cannot be read in place; make the filter a constant")
+    return MatmulOperands(
+        m=f, n=oh * ow, k=kh * geometry.segment, elem="i8", b_transposed=True, a=w, b=x, c=out,
+        a_constant=padded_filter(weights[1], geometry) if weights else None, b_constant=None,
+        a_global=weights[0] if weights else None, b_global=None, conv=geometry,
+    )
+
+
+def read_tiled_op(op: Operation) -> MatmulOperands:
+    """A linalg.matmul or a quantized convolution, as the matmul mema tiles."""
+    return read_conv(op) if op.name == CONV_OP else read_matmul(op)
 
 
 @dataclass(frozen=True)
@@ -49,6 +149,7 @@ class MatmulOperands:
     a_global: str | None  # symbol name of A's constant global, if any
     b_global: str | None
     offsets: tuple[int, int, int] = (0, 0, 0)  # static offsets of A, B, C in elements
+    conv: ConvGeometry | None = None  # set for a convolution seen as a matmul
 
     @property
     def b_k_contiguous(self) -> bool:
@@ -82,7 +183,9 @@ def _memref(value: Value, role: str) -> tuple[MemRefType, int]:
     if not mem.has_static_shape:
         raise UnsupportedMatmul(f"operand {role} has a dynamic shape ({mem}); mema needs static M, N, K")
     strides, offset = mem.get_strides_and_offset()
-    row_major = [mem.shape[1], 1]
+    row_major = [1] * len(mem.shape)
+    for dim in range(len(mem.shape) - 2, -1, -1):
+        row_major[dim] = row_major[dim + 1] * mem.shape[dim + 1]
     contiguous = all(size == 1 or stride == expected
                      for size, stride, expected in zip(mem.shape, strides, row_major, strict=True))
     if not contiguous or offset < 0:

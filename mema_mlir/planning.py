@@ -14,7 +14,7 @@ from typing import Any, Literal
 from mlir.ir import Operation
 
 from mema_mlir import model
-from mema_mlir.matmul import MatmulOperands, UnsupportedMatmul, read_matmul
+from mema_mlir.matmul import MatmulOperands, UnsupportedMatmul, read_tiled_op
 
 OBJECTIVES = ("cycles", "accesses", "energy")
 KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
@@ -65,6 +65,7 @@ class Decision:
     location: str
     line: int | None
     col: int | None
+    op: str = "linalg.matmul"
     m: int | None = None
     n: int | None = None
     k: int | None = None
@@ -95,7 +96,8 @@ class Decision:
         accesses = p["loads"] + p["stores"]
         bound = lb["loads"] + lb["stores"]
         return (
-            f"mema: {self.m}x{self.n}x{self.k} {self.elem}: tile {s['mr']}x{s['nr']} "
+            f"mema: {'conv as ' if self.op != 'linalg.matmul' else ''}{self.m}x{self.n}x{self.k} {self.elem}: "
+            f"tile {s['mr']}x{s['nr']} "
             f"{s['kernel']} (A {s['a_form']}, B {s['b_form']}, {KEPT_TEXT[s['kept']]}, ku {s['ku']}, "
             f"loop order {s['loop_order']}), {self.search} search for {self.objective}: "
             f"{p['loads']} loads, {p['stores']} stores, {p['cycles']} est. cycles, "
@@ -124,6 +126,18 @@ def describe_problem(operands: MatmulOperands, target: model.Target) -> model.Pr
     """The model's view of the op: sizes, layouts, what is constant and where it lives."""
     weights = target.placement["weights"]
     activations = target.placement["activations"]
+    conv = operands.conv
+    if conv is not None:  # C[F, pixels] += filter . im2col(input): B packed, C transposed
+        return model.Problem(
+            m=operands.m, n=operands.n, k=operands.k, elem=operands.elem, b_k_contiguous=True,
+            a_constant=operands.a_constant is not None, b_constant=False,
+            a_memory=weights if operands.a_constant is not None else activations,
+            b_memory=activations, c_memory=target.placement["outputs"],
+            buffer_memory=target.placement["buffers"], b_packed_only=True,
+            b_segments=conv.filter_height, b_segment_values=conv.row_values,
+            b_zero_point=conv.input_zero_point,
+            c_row_bytes=4, c_col_bytes=4 * conv.filters,
+        )
     return model.Problem(
         m=operands.m,
         n=operands.n,
@@ -159,16 +173,20 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
     """Decide one matmul. Returns a Plan, or a skipped Decision when the op is unsupported and
     the schedule was not forced; raises PlanError when a forced schedule cannot apply."""
     location, line, col = _location_fields(op)
-    base = Decision(function=function_name(op), location=location, line=line, col=col)
+    base = Decision(function=function_name(op), location=location, line=line, col=col, op=op.name)
     schedule_option = parse_schedule_option(options.schedule)
     try:
-        operands = read_matmul(op)
+        operands = read_tiled_op(op)
     except UnsupportedMatmul as err:
         if isinstance(schedule_option, tuple):
             raise PlanError(f"cannot apply {options.schedule}: {err}") from None
         base.skipped = str(err)
         return base
     problem = describe_problem(operands, target)
+    if not model.families(problem, target) and not isinstance(schedule_option, tuple):
+        base.skipped = (f"no kernel of target '{target.name}' applies: a convolution's input is read "
+                        "packed, which needs the DSP kernels (SMLAD/SXTB16)")
+        return base
     started = time.perf_counter()
     try:
         choice = model.choose(problem, target, objective=options.objective, search=schedule_option)

@@ -47,3 +47,39 @@ def draw_case(rng: np.random.Generator, max_macs: int | None = None) -> tuple[in
             break
     return (m, n, k, str(rng.choice(["i8", "i16"])), bool(rng.integers(2)), bool(rng.integers(2)),
             "cortex-m3" if rng.random() < 0.2 else "cortex-m4")
+
+
+def conv_text(rng: np.random.Generator, height: int, width: int, channels: int, filters: int,
+              kernel: tuple[int, int], strides: tuple[int, int], zero_point: int, constant: bool) -> str:
+    """One function @conv holding one linalg.conv_2d_nhwc_fhwc_q (int8, batch 1, no dilation):
+    the filter a constant global of random values (extremes planted) or an argument."""
+    kh, kw = kernel
+    oh, ow = (height - kh) // strides[0] + 1, (width - kw) // strides[1] + 1
+    x_type = f"memref<1x{height}x{width}x{channels}xi8>"
+    w_type = f"memref<{filters}x{kh}x{kw}x{channels}xi8>"
+    y_type = f"memref<1x{oh}x{ow}x{filters}xi32>"
+    op = (f"  %izp = arith.constant {zero_point} : i32\n  %wzp = arith.constant 0 : i32\n"
+          f"  linalg.conv_2d_nhwc_fhwc_q {{dilations = dense<1> : tensor<2xi64>, "
+          f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}}\n"
+          f"    ins(%x, %w, %izp, %wzp : {x_type}, {w_type}, i32, i32) outs(%y : {y_type})\n  return\n}}\n")
+    if not constant:
+        return f"func.func @conv(%x: {x_type}, %w: {w_type}, %y: {y_type}) {{\n{op}"
+    values = rng.integers(-128, 128, (filters, kh, kw, channels))
+    values.flat[0], values.flat[-1] = -128, 127
+    dense = str(values.tolist()).replace(" ", "")
+    return (f'memref.global "private" constant @w : {w_type} = dense<{dense}>\n'
+            f"func.func @conv(%x: {x_type}, %y: {y_type}) {{\n  %w = memref.get_global @w : {w_type}\n{op}")
+
+
+def draw_conv(rng: np.random.Generator) -> tuple:
+    """Arguments for conv_text: small feature maps, 1x1 to 4x4 filters, strides 1 or 2, any
+    input zero point; a run-time filter only where its rows are whole groups (KW*C % 4 == 0)."""
+    kernel = (int(rng.integers(1, 5)), int(rng.integers(1, 5)))
+    strides = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    height = kernel[0] + int(rng.integers(0, 9))
+    width = kernel[1] + int(rng.integers(0, 9))
+    channels = int(rng.choice([1, 2, 3, 4, 5, 8, 16]))
+    filters = int(rng.integers(1, 20))
+    zero_point = int(rng.choice([0, -128, 127, int(rng.integers(-128, 128))]))
+    constant = bool(rng.integers(4)) or (kernel[1] * channels) % 4 != 0
+    return height, width, channels, filters, kernel, strides, zero_point, constant

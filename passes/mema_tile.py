@@ -159,7 +159,8 @@ class MemaTile(ModelOptions):
             a_panel=a_panel, b_k_contiguous=b_k_contiguous,
             a_arg_type=str(operands.a.type), b_arg_type=str(operands.b.type),
             a_global=a_global, b_global=b_global, offset_bytes=offset_bytes,
-            pack_global=pack_global, pack_type=pack_type,
+            pack_global=pack_global, pack_type=pack_type, conv=operands.conv,
+            c_strides=(4, 4 * operands.m) if operands.conv else (0, 4),
         )
         tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,
                           schedule.a_form, schedule.b_form, schedule.kept, schedule.loop_order)

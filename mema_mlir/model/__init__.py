@@ -8,7 +8,13 @@ from mema_mlir.model.costs import Cost, MemoryTraffic, predict
 from mema_mlir.model.errors import ProblemError, ScheduleError, TargetError
 from mema_mlir.model.optimize import Choice, check_forms, choose, objective_of
 from mema_mlir.model.problem import Problem
-from mema_mlir.model.schedule import Schedule, buffer_bytes, check_schedule, schedule_space
+from mema_mlir.model.schedule import (
+    Schedule,
+    buffer_bytes,
+    check_schedule,
+    families,
+    schedule_space,
+)
 from mema_mlir.model.target import Memory, Target, builtin_target_names, load_target
 
 __all__ = [
@@ -27,6 +33,7 @@ __all__ = [
     "builtin_target_names",
     "check_forms",
     "check_schedule",
+    "families",
     "choose",
     "load_target",
     "lower_bound",

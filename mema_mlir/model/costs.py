@@ -148,7 +148,7 @@ def _mla_rates(problem: Problem, ku: int, overhead: Overhead) -> Rates:
                 (vectors["loads_c"], PIPELINED_LOAD_STORE), (vectors["stores_c"], PIPELINED_LOAD_STORE),
                 (bursts, SINGLE_LOAD_STORE - PIPELINED_LOAD_STORE), (vectors["alu"], 1), (vectors["mul"], 1),
                 (taken, 1 + TAKEN_PENALTY), (not_taken, BRANCH_NOT_TAKEN)]
-    cycles = call_cycles
+    cycles = _add(call_cycles, _vec(tiles=overhead.mla_tile_stack_cycles))
     for vector, weight in weighted:
         cycles = _add(cycles, tuple(weight * v for v in vector))
     return Rates(vectors, cycles)
@@ -168,14 +168,16 @@ def tile_spec(problem: Problem, family: Family, ku: int, rows: int, cols: int) -
     """The micro-kernel of one rows x cols tile of this problem (shared with the generator)."""
     _, a_form, b_form, kept = family
     a, b = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, rows, cols)
-    return TileSpec(problem.elem, a, b, kept, ku, problem.k, 4 * problem.n)
+    return TileSpec(problem.elem, a, b, kept, ku, problem.k, *problem.c_strides)
 
 
 def pack_spec(problem: Problem, columns: int) -> PackSpec:
-    """The packing micro-kernel of one B column into a block `columns` wide."""
+    """The packing micro-kernel of one contiguous piece of a B column (the whole column, or
+    one filter row of a convolution's im2col) into a block `columns` wide."""
     e = problem.elem_bytes
-    source = "rows" if problem.b_contiguous else "strided"
-    return PackSpec(problem.elem, source, columns, problem.k, problem.n * e)
+    source = "rows" if problem.b_contiguous or problem.b_packed_only else "strided"
+    values = problem.b_segment_values or problem.k // problem.b_segments
+    return PackSpec(problem.elem, source, columns, values, problem.n * e, problem.b_zero_point)
 
 
 def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) -> Rates:
@@ -224,7 +226,7 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
                                outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
     if packed:
         pack = pack_program(pack_spec(problem, 1)).execution()
-        n = problem.n
+        n = problem.n * problem.b_segments  # packing statements: one per column and segment
         column_alu = pack.by_class.get("alu", 0) + overhead.pack_column_alu
         vectors["loads_b"] = _vec(one=n * pack.loads.get("B", 0))
         vectors["bytes_b"] = _vec(one=n * pack.load_bytes.get("B", 0))

@@ -273,6 +273,7 @@ class TileSpec:
     ku: int
     k: int
     c_row_bytes: int = 0  # bytes between rows of C; 0: C is loaded and stored by the caller
+    c_col_bytes: int = 4  # bytes between columns of C (a convolution's output is C transposed)
 
     @property
     def group(self) -> int:
@@ -583,38 +584,43 @@ class _TileWriter:
     def c_access(self) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
         """The accumulators' loads from C and their stores back, around the k loop. C's address
         enters in scratch register t0 and is pushed on the stack while the k loop needs every
-        register, then popped for the stores. When C's rows are too far apart for LDR/STR
-        immediates in some tile of this problem, every row is followed by an ADD of the row
-        stride (set by MOVW/MOVT): decided per problem, not per tile, so that counts stay
-        affine in the tile's rows and columns."""
+        register, then popped for the stores. C is walked along its farther-apart dimension
+        (rows of a row-major C, columns of a convolution's transposed one); when those lines
+        are too far apart for LDR/STR immediates in some tile of this problem, every line is
+        followed by an ADD of its stride (set by MOVW/MOVT): decided per problem, not per
+        tile, so that counts stay affine in the tile's rows and columns."""
         spec = self.spec
         if not spec.c_row_bytes:
             return [], [], ()
         rows, cols = spec.a.lines, spec.b.lines
-        step = c_rows_need_steps(spec.c_row_bytes)
+        by_rows = spec.c_row_bytes >= spec.c_col_bytes
+        far, near = (spec.c_row_bytes, spec.c_col_bytes) if by_rows else (spec.c_col_bytes, spec.c_row_bytes)
+        outer, inner = (rows, cols) if by_rows else (cols, rows)
+        step = c_lines_need_steps(far, near)
         prologue = [Insn("push {{t0}}", "store_multiple")]
         epilogue = [Insn("pop {{t0}}", "load_multiple")]
         for mnemonic, cls, out in (("ldr", "load", prologue), ("str", "store", epilogue)):
             if step:
-                out.append(Insn(f"movw {{t1}}, #{spec.c_row_bytes & 0xFFFF}", "alu"))
-                if spec.c_row_bytes > 0xFFFF:
-                    out.append(Insn(f"movt {{t1}}, #{spec.c_row_bytes >> 16}", "alu"))
-            for row in range(rows):
-                base = 0 if step else row * spec.c_row_bytes
-                for col in range(cols):
-                    offset = base + 4 * col
+                out.append(Insn(f"movw {{t1}}, #{far & 0xFFFF}", "alu"))
+                if far > 0xFFFF:
+                    out.append(Insn(f"movt {{t1}}, #{far >> 16}", "alu"))
+            for line in range(outer):
+                base = 0 if step else line * far
+                for other in range(inner):
+                    offset = base + other * near
+                    row, col = (line, other) if by_rows else (other, line)
                     address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
                     out.append(Insn(f"{mnemonic} {{c{row}_{col}}}, {address}", cls, "C", 1, 4))
-                if step:
+                if step:  # after every line, the last included: counts stay c0 + c1*lines
                     out.append(Insn("add {t0}, {t0}, {t1}", "alu"))
         return prologue, epilogue, (("c", "t0"),)
 
 
-def c_rows_need_steps(c_row_bytes: int) -> bool:
-    """Whether C's rows are reached by adding the row stride rather than by LDR/STR immediates:
-    true when some tile of up to MAX_TILE_LINES rows and columns would need an offset beyond
-    the immediate range."""
-    return (MAX_TILE_LINES - 1) * (c_row_bytes + 4) > MAX_OFFSET
+def c_lines_need_steps(far: int, near: int = 4) -> bool:
+    """Whether C's lines (`far` bytes apart) are reached by adding their stride rather than by
+    LDR/STR immediates: true when some tile of up to MAX_TILE_LINES rows and columns would
+    need an offset beyond the immediate range."""
+    return (MAX_TILE_LINES - 1) * (far + near) > MAX_OFFSET
 
 
 def tile_program(spec: TileSpec, check: bool = True) -> Program:
@@ -637,6 +643,7 @@ class PackSpec:
     columns: int
     k: int
     k_bytes: int = 0  # strided: bytes between consecutive k of a column (N * elem bytes)
+    zero_point: int = 0  # subtracted from every value packed (a quantized input's zero point)
 
     @property
     def group(self) -> int:
@@ -651,7 +658,9 @@ class PackSpec:
 def pack_program(spec: PackSpec) -> Program:
     """The packing loop of one column: `src` walks the column, `dst` the panel (one group of
     this column every columns * group_bytes); strided sources read through the `kstride*`
-    inputs (1, 2, 3 and `group` times k_bytes)."""
+    inputs (1, 2, 3 and `group` times k_bytes). With a zero point, every packed value is
+    value - zero_point (int16: no overflow from int8), through the inputs `zp2` (the zero point
+    in both halfwords, for SSUB16) and `zp`; the padding stays 0."""
     groups, rest = divmod(spec.k, spec.group)
     group_bytes = 4 * spec.word_pairs
     dst_step = spec.columns * group_bytes
@@ -661,6 +670,12 @@ def pack_program(spec: PackSpec) -> Program:
     e = 1 if spec.elem == "i8" else 2
     load = "ldrsb" if spec.elem == "i8" else "ldrsh"
     inputs = tuple(f"kstride{q}" for q in range(1, spec.group + 1)) if strided else ()
+    if spec.zero_point and spec.elem != "i8":
+        raise ValueError("only int8 inputs carry a zero point")
+    if spec.zero_point:
+        inputs += ("zp2", "zp")
+    subtract = [Insn("ssub16 {t0}, {t0}, {zp2}", "alu"), Insn("ssub16 {t1}, {t1}, {zp2}", "alu")] \
+        if spec.zero_point else []
 
     def element_loads(count: int) -> list[Insn]:
         loads = []
@@ -683,13 +698,13 @@ def pack_program(spec: PackSpec) -> Program:
         body = [Insn(f"ldr {{t1}}, [{{src}}], #{spec.group}", "load", "B", 1, 4),
                 Insn("sxtb16 {t0}, {t1}", "extend"),
                 Insn("sxtb16 {t1}, {t1}, ror #8", "extend"),
-                store(2, True)]
+                *subtract, store(2, True)]
     elif spec.elem == "i8":
         body = element_loads(4) + [
             Insn(f"add {{src}}, {{src}}, {{kstride{spec.group}}}", "alu"),
             Insn("pkhbt {t0}, {t0}, {t2}, lsl #16", "alu"),
             Insn("pkhbt {t1}, {t1}, {t3}, lsl #16", "alu"),
-            store(2, True)]
+            *subtract, store(2, True)]
     elif not strided:
         body = [Insn(f"ldr {{t0}}, [{{src}}], #{4}", "load", "B", 1, 4), store(1, True)]
     else:
@@ -701,6 +716,8 @@ def pack_program(spec: PackSpec) -> Program:
     tail: list[Insn] = []
     if rest:
         tail = element_loads(rest)
+        if spec.zero_point:  # before packing, so that the padding stays 0
+            tail += [Insn(f"sub {{t{q}}}, {{t{q}}}, {{zp}}", "alu") for q in range(rest)]
         if spec.elem == "i8":
             # Pair order: word 0 = (k0, k2), word 1 = (k1, k3); missing values are zeros.
             tail.append(Insn("pkhbt {t0}, {t0}, {t2}, lsl #16", "alu") if rest == 3

@@ -133,6 +133,9 @@ def fixed_choice(problem: Problem, target: Target, objective: str, mr: int, nr: 
 
 
 def _no_schedule(problem: Problem, target: Target) -> ScheduleError:
+    if not families(problem, target):
+        return ScheduleError(f"no kernel of '{target.name}' applies: B can only be read packed "
+                             "(a convolution's input), which needs the DSP kernels (SMLAD/SXTB16)")
     smallest = min(registers_needed(problem.elem, family, 1, 1) for family in families(problem, target))
     return ScheduleError(f"no legal schedule on '{target.name}': the smallest tile needs "
                          f"{smallest} registers, the target has {target.registers}")

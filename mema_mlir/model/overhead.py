@@ -33,8 +33,10 @@ class Overhead:
     # A k loop of at most this many trips is straight-line code (no counter, no branch; its
     # pointer steps fold into the offsets). 1 = only single-trip loops vanish.
     k_loop_straight_line_trips: int = 1
-    # Per register tile: the A, B, C tile pointers and C's re-address after the k loop.
-    tile_alu: int = 4
+    # MLA kernel, per register tile: the A, B, C tile pointers and C's re-address after the k
+    # loop, and the cycles of the loop state llc spills and reloads around the tile.
+    tile_alu: int = 24
+    mla_tile_stack_cycles: int = 13
     # Per register tile: the back-edge of the loop over tiles (taken).
     tile_branches_taken: int = 1
     # Per iteration of the outer block loop (rows for "ij", columns for "ji").

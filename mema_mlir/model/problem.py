@@ -29,6 +29,15 @@ class Problem:
     b_memory: str = "sram"
     c_memory: str = "sram"
     buffer_memory: str = "sram"  # where run-time working buffers (packed B) live
+    # A convolution seen as a matmul: B is its input im2col'ed, readable only once packed, each
+    # column in b_segments contiguous pieces of K / b_segments values (one per filter row), its
+    # zero point subtracted while packing; C is its output, C[f, pixel] at pixel * F + f.
+    b_packed_only: bool = False
+    b_segments: int = 1
+    b_segment_values: int = 0  # values per segment in memory, before padding (0: K / b_segments)
+    b_zero_point: int = 0
+    c_row_bytes: int = 0  # bytes between C's rows; 0: row-major int32 [M, N] (4 * N)
+    c_col_bytes: int = 4  # bytes between C's columns
 
     def __post_init__(self) -> None:
         for name in ("m", "n", "k"):
@@ -40,6 +49,13 @@ class Problem:
         for name in ("b_k_contiguous", "a_constant", "b_constant"):
             if not isinstance(getattr(self, name), bool):
                 raise ProblemError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if not isinstance(self.b_segments, int) or self.b_segments < 1 or self.k % self.b_segments:
+            raise ProblemError(f"b_segments must divide K = {self.k}, got {self.b_segments!r}")
+        if self.b_zero_point and (self.elem != "i8" or not -128 <= self.b_zero_point <= 127):
+            raise ProblemError(f"b_zero_point {self.b_zero_point!r}: only an int8 B has a zero point")
+        for name in ("c_row_bytes", "c_col_bytes"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
+                raise ProblemError(f"{name} must be a non-negative integer, got {getattr(self, name)!r}")
         for name in ("a_memory", "b_memory", "c_memory", "buffer_memory"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
@@ -53,6 +69,16 @@ class Problem:
     def b_contiguous(self) -> bool:
         """B as the kernel reads it: a constant B is re-laid out K-contiguous at compile time."""
         return self.b_k_contiguous or self.b_constant
+
+    @property
+    def c_strides(self) -> tuple[int, int]:
+        """(bytes between C's rows, between its columns)."""
+        return (self.c_row_bytes or 4 * self.n, self.c_col_bytes)
+
+    @property
+    def b_in_place(self) -> bool:
+        """Whether a kernel may read B where it is (else only a packed B applies)."""
+        return not (self.b_packed_only or self.b_zero_point)
 
     @property
     def macs(self) -> int:

@@ -101,9 +101,10 @@ def families(problem: Problem, target: Target) -> tuple[Family, ...]:
     allowed: list[Family] = []
     if target.has_dsp:
         a_forms = (["bytes", "pairs"] if problem.a_constant else ["bytes"]) if problem.elem == "i8" else ["halves"]
-        b_forms = ["words" if problem.b_contiguous else "strided", "packed"]
+        b_forms = ["words" if problem.b_contiguous else "strided", "packed"] if problem.b_in_place else ["packed"]
         allowed += [("smlad", a, b, kept) for a in a_forms for b in b_forms for kept in KEPT]
-    allowed.append(("mla", "elements", "elements", "b"))
+    if problem.b_in_place:  # the MLA kernel reads B where it is
+        allowed.append(("mla", "elements", "elements", "b"))
     return tuple(sorted(allowed, key=FAMILY_RANK.__getitem__))
 
 

@@ -82,16 +82,18 @@ func.func @edges(%a: memref<5x10xi8>, %b: memref<3x10xi8>, %c: memref<5x3xi32>) 
 
 // -----
 
-// K < 4: no SMLAD group at all. The micro-kernel would only do element loads and MLA, and the
-// llc-compiled MLA kernel costs less code around it: the model picks it (an affine.for over k
-// carrying the 4 accumulators and the two operand pointers).
+// K < 4: no SMLAD group at all: the micro-kernel loads elements (LDRSB) and runs MLA, 3 k x 4
+// outputs, between C's load and store.
 // CHECK-LABEL: func.func @k_below_4
-// CHECK: affine.for %{{.*}} = 0 to 3 iter_args({{.*}}) -> (i32, i32, i32, i32, !llvm.ptr, !llvm.ptr)
-// CHECK: arith.muli
-// CHECK: kernel = "mla"
+// CHECK: llvm.inline_asm has_side_effects "push
+// CHECK-NOT: smlad
+// CHECK: return
 // SMLAD-LABEL: func.func @k_below_4
+// SMLAD: llvm.inline_asm has_side_effects "push
 // SMLAD-NOT: smlad
-// SMLAD: return
+// SMLAD-COUNT-12: mla $
+// SMLAD-NOT: mla $
+// SMLAD: "=&r
 func.func @k_below_4(%a: memref<4x3xi8>, %b: memref<4x3xi8>, %c: memref<4x4xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
     ins(%a, %b : memref<4x3xi8>, memref<4x3xi8>) outs(%c : memref<4x4xi32>)

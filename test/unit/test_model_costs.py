@@ -95,7 +95,7 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                     if cls in LOADS_STORES:
                         counts[f"{cls}_{tag}"] += 1
                         counts[f"{cls}_bytes_{tag}"] += nbytes
-                counts["cycles"] += timed(stream, o)
+                counts["cycles"] += timed(stream, o) + o.mla_tile_stack_cycles
                 continue
             program = tile_program(tile_spec(problem, s.family, s.ku, r, c))
             ex = program.execution()
@@ -221,8 +221,8 @@ def test_ku_changes_only_loop_overhead():
 def test_overhead_variant_is_honoured():
     problem = Problem(9, 7, 23)
     variant = Overhead(k_iteration_alu=1, tile_alu=2, k_loop_straight_line_trips=3,
-                       k_loads_back_to_back=True, asm_tile_alu=3, asm_tile_stack_cycles=1,
-                       asm_outer_alu=9, pack_column_alu=7, pack_block_alu=5)
+                       k_loads_back_to_back=False, asm_tile_alu=3, asm_tile_stack_cycles=1,
+                       asm_outer_alu=9, pack_column_alu=7, pack_block_alu=5, mla_tile_stack_cycles=6)
     for s in (Schedule(2, 3, 1, "mla", "elements", "elements"),
               Schedule(2, 3, 2, "smlad", "bytes", "packed", "a", "ji")):
         cost = predict(problem, s, load_target(), overhead=variant)
