@@ -86,7 +86,7 @@ func.func @edges(%a: memref<5x10xi8>, %b: memref<3x10xi8>, %c: memref<5x3xi32>) 
 // outputs, between C's load and store.
 // CHECK-LABEL: func.func @k_below_4
 // CHECK: llvm.inline_asm has_side_effects "push
-// CHECK-NOT: smlad
+// CHECK-NOT: smlad $
 // CHECK: return
 // SMLAD-LABEL: func.func @k_below_4
 // SMLAD: llvm.inline_asm has_side_effects "push
