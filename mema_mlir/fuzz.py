@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TOKENS = ["i8", "i16", "i32", "f32", "index", "?", "0", "1", "-1", "4095", "65536", "x", "memref",
-          "tensor", "linalg.matmul", "affine_map<(d0) -> (d0)>", "{", "}", "(", ")", "%a", "@w",
+          "tensor", "linalg.matmul", "linalg.conv_2d_nhwc_fhwc_q", "memref.alloc()", "memref.copy",
+          "affine_map<(d0) -> (d0)>", "{", "}", "(", ")", "%a", "@w",
           "dense<1>", "// -----", "\x00", "\u00e9", "\n"]
 OPTIONS = ["target=cortex-m4", "target=cortex-m3", "target=/nonexistent.json", "objective=cycles",
            "objective=speed", "schedule=fixed:2x2", "schedule=fixed:0x9", "schedule=fixed:99x99",
-           "schedule=exhaustive", "schedule=", "registers=3", "=", "target", "{", "}"]
+           "schedule=exhaustive", "schedule=", "registers=3", "=", "target", "{", "}",
+           "schedule=fixed:2x2:bytes/packed/b", "schedule=fixed:2x3:pairs/packed/ab", "schedule=fixed:1x1:x/y"]
 FLAGS = ["--emit=mlir", "--emit=asm", "--emit=obj", "--emit=header", "--emit=transform",
          "--emit=llvm", "--split-input-file", "--mema-remarks", "--mema-schedule=fixed:3x1",
-         "--mema-objective=energy", "--mema-target=cortex-m3", "--verify-each=false"]
+         "--mema-objective=energy", "--mema-target=cortex-m3", "--verify-each=false",
+         "--mema-schedule=fixed:2x2:bytes/packed/b", "--mema-schedule=fixed:3x2:halves/strided"]
 
 
 @dataclass(frozen=True)
