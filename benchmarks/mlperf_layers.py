@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
+from results_section import write_section
 
 from mema_mlir import api, emit, model
 from mema_mlir.emulator import Buffer, RunResult, run_function
@@ -367,18 +368,6 @@ def plots(runs: list[Run], out: Path) -> list[Path]:
     return [first, second]
 
 
-def write_results(markdown_text: str, results: Path) -> None:
-    """Replace the section between the mlperf-layers markers of docs/results.md."""
-    begin, end = "<!-- mlperf-layers:begin -->", "<!-- mlperf-layers:end -->"
-    text = results.read_text()
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        text = head + begin + "\n" + markdown_text + end + rest.split(end, 1)[1]
-    else:
-        text += f"\n{begin}\n{markdown_text}{end}\n"
-    results.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--layers", help="comma-separated model names to keep (kws, vww, resnet, ad)")
@@ -409,7 +398,7 @@ def main() -> None:
     text += "\nSummary (medians over the layers; est. cycles and energy):\n\n" + "\n".join(
         f"- {key}: {value:.3f}" if isinstance(value, float) else f"- {key}: {value}" for key, value in result.items()) + "\n"
     if args.results:
-        write_results(text, Path(args.results))
+        write_section("mlperf-layers", text, Path(args.results))
     print(text)
 
 

@@ -94,22 +94,14 @@ class _Text:
         self.lines.append("  " * self.depth + line)
 
 
-class KernelWriter:
-    """Writes one function `@kernel(%A, %B, %C)` whose body is the tiled matmul."""
+class Emitter:
+    """What every kernel writer shares: MLIR text, i32 constants hoisted to the function's top,
+    and byte addresses off raw pointers."""
 
-    def __init__(self, layout: OperandLayout, tile: TileParams, schedule_attr: str) -> None:
-        self.layout = layout
-        self.tile = tile
-        self.schedule_attr = schedule_attr
+    def __init__(self) -> None:
         self.t = _Text()
-        self.elem_bytes = 1 if layout.elem == "i8" else 2
-        # Bytes from one row of A (as the kernel reads it) to the next: a panel's rows share it.
-        self.a_row_bytes = (panel_row_bytes(layout.elem, layout.k, tile.a_form) if layout.a_panel
-                            else layout.k * self.elem_bytes)
-        self.c_row_bytes = layout.c_strides[0] or 4 * layout.n
-        self.c_col_bytes = layout.c_strides[1]
+        self._consts: dict[str, int] = {}
 
-    # ---- small emitters -------------------------------------------------------------------
     def const_i32(self, value: int) -> str:
         name = f"%c{value}_i32".replace("-", "m")
         self._consts[name] = value  # emitted once, at the top of the function
@@ -146,6 +138,46 @@ class KernelWriter:
         if offset == 0:
             return base
         return self.gep(base, self.const_i32(offset))
+
+    def raw_pointers(self, operands: list[tuple[str, str, str, int]]) -> None:
+        """%ptr<name> for each (name, memref type, global symbol or "", static byte offset):
+        the argument %<name>, or the global when one is named."""
+        t = self.t
+        for name, type_text, symbol, offset in operands:
+            source = f"%{name}"
+            if symbol:
+                source = f"%relaid{name}"
+                t.emit(f"{source} = memref.get_global @{symbol} : {type_text}")
+            t.emit(f"%addr{name} = memref.extract_aligned_pointer_as_index {source} : {type_text} -> index")
+            t.emit(f"%addr{name}_i32 = arith.index_cast %addr{name} : index to i32")
+            if offset:  # the aligned pointer is the buffer's base; a subview starts further on
+                t.emit(f"%raw{name} = llvm.inttoptr %addr{name}_i32 : i32 to !llvm.ptr")
+                t.emit(f"%ptr{name} = llvm.getelementptr %raw{name}[{self.const_i32(offset)}] "
+                       ": (!llvm.ptr, i32) -> !llvm.ptr, i8")
+            else:
+                t.emit(f"%ptr{name} = llvm.inttoptr %addr{name}_i32 : i32 to !llvm.ptr")
+
+    def function(self, signature: str) -> str:
+        """The function text: signature, hoisted constants, body lines."""
+        self.t.emit("return")
+        constants = [f"  {name} = arith.constant {value} : i32" for name, value in self._consts.items()]
+        return "\n".join([signature, *constants, *self.t.lines, "}"])
+
+
+class KernelWriter(Emitter):
+    """Writes one function `@kernel(%A, %B, %C)` whose body is the tiled matmul."""
+
+    def __init__(self, layout: OperandLayout, tile: TileParams, schedule_attr: str) -> None:
+        super().__init__()
+        self.layout = layout
+        self.tile = tile
+        self.schedule_attr = schedule_attr
+        self.elem_bytes = 1 if layout.elem == "i8" else 2
+        # Bytes from one row of A (as the kernel reads it) to the next: a panel's rows share it.
+        self.a_row_bytes = (panel_row_bytes(layout.elem, layout.k, tile.a_form) if layout.a_panel
+                            else layout.k * self.elem_bytes)
+        self.c_row_bytes = layout.c_strides[0] or 4 * layout.n
+        self.c_col_bytes = layout.c_strides[1]
 
     def load(self, pointer: str, bits: int) -> str:
         """A load of `bits`, sign-extended to i32 when narrower (LDR, LDRSH, LDRSB)."""
@@ -390,34 +422,18 @@ class KernelWriter:
 
     def write(self) -> str:
         """The whole kernel function as MLIR text."""
-        self._consts: dict[str, int] = {}
         self._pending_attr = ""
-        t, lay = self.t, self.layout
+        lay = self.layout
         operands = [("A", lay.a_type, lay.a_global, lay.offset_bytes[0]),
                     ("B", lay.b_type, lay.b_global, lay.offset_bytes[1]),
                     ("C", lay.c_type, "", lay.offset_bytes[2])]
         if lay.pack_global:
             operands.append(("P", lay.pack_type, lay.pack_global, 0))
-        for name, type_text, symbol, offset in operands:
-            source = f"%{name}"
-            if symbol:
-                source = f"%relaid{name}"
-                t.emit(f"{source} = memref.get_global @{symbol} : {type_text}")
-            t.emit(f"%addr{name} = memref.extract_aligned_pointer_as_index {source} : {type_text} -> index")
-            t.emit(f"%addr{name}_i32 = arith.index_cast %addr{name} : index to i32")
-            if offset:  # the aligned pointer is the buffer's base; a subview starts further on
-                t.emit(f"%raw{name} = llvm.inttoptr %addr{name}_i32 : i32 to !llvm.ptr")
-                t.emit(f"%ptr{name} = llvm.getelementptr %raw{name}[{self.const_i32(offset)}] "
-                       ": (!llvm.ptr, i32) -> !llvm.ptr, i8")
-            else:
-                t.emit(f"%ptr{name} = llvm.inttoptr %addr{name}_i32 : i32 to !llvm.ptr")
+        self.raw_pointers(operands)
         self.nest()
-        t.emit("return")
-        t.lines[0:0] = [f"  {name} = arith.constant {value} : i32" for name, value in self._consts.items()]
         a_arg = lay.a_arg_type or lay.a_type
         b_arg = lay.b_arg_type or lay.b_type
-        header = f"func.func @kernel(%A: {a_arg}, %B: {b_arg}, %C: {lay.c_type}) {{"
-        return "\n".join([header, *t.lines, "}"])
+        return self.function(f"func.func @kernel(%A: {a_arg}, %B: {b_arg}, %C: {lay.c_type}) {{")
 
 
 def standalone_module(m: int, n: int, k: int, elem: str, tile: TileParams, *, a_constant: bool,

@@ -26,6 +26,8 @@ from mlir.ir import (
     Value,
 )
 
+from mema_mlir.model.depthwise import DepthwiseProblem
+
 _IDENTITY_MAPS = ("(d0, d2)", "(d2, d1)", "(d0, d1)")
 _TRANSPOSED_B_MAPS = ("(d0, d2)", "(d1, d2)", "(d0, d1)")
 
@@ -35,7 +37,8 @@ class UnsupportedMatmul(Exception):
 
 
 CONV_OP = "linalg.conv_2d_nhwc_fhwc_q"
-TILED_OPS = ("linalg.matmul", CONV_OP)
+DEPTHWISE_OP = "linalg.depthwise_conv_2d_nhwc_hwcm_q"
+TILED_OPS = ("linalg.matmul", CONV_OP, DEPTHWISE_OP)
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,11 @@ def padded_filter(weights: np.ndarray, geometry: ConvGeometry) -> np.ndarray:
     return out.reshape(f, kh * geometry.segment)
 
 
-def read_conv(op: Operation) -> MatmulOperands:
-    """Read one `linalg.conv_2d_nhwc_fhwc_q` as a matmul; UnsupportedMatmul with the reason."""
+def _quantized_conv(op: Operation) -> tuple[Value, Value, Value, tuple[MemRefType, MemRefType, MemRefType],
+                                            int, list[int]]:
+    """What both quantized convolutions need checked alike: whole i8 x i8 -> i32 memrefs,
+    constant zero points (the filter's 0, the input's within int8), dilation 1. Returns input,
+    filter, output, their types, the input zero point and the strides."""
     if len(op.operands) != 5:
         raise UnsupportedMatmul("expected input, filter, two zero points and one output")
     x, w, izp_value, wzp_value, out = op.operands
@@ -108,6 +114,12 @@ def read_conv(op: Operation) -> MatmulOperands:
     dilations = [int(v) for v in np.array(op.attributes["dilations"])] if "dilations" in op.attributes else [1, 1]
     if dilations != [1, 1]:
         raise UnsupportedMatmul(f"dilations {dilations}: only 1 is supported")
+    return x, w, out, (x_t, w_t, o_t), izp, strides
+
+
+def read_conv(op: Operation) -> MatmulOperands:
+    """Read one `linalg.conv_2d_nhwc_fhwc_q` as a matmul; UnsupportedMatmul with the reason."""
+    x, w, out, (x_t, w_t, o_t), izp, strides = _quantized_conv(op)
     n, h, width, c = x_t.shape
     f, kh, kw, wc = w_t.shape
     on, oh, ow, of = o_t.shape
@@ -125,6 +137,40 @@ def read_conv(op: Operation) -> MatmulOperands:
         a_constant=padded_filter(weights[1], geometry) if weights else None, b_constant=None,
         a_global=weights[0] if weights else None, b_global=None, conv=geometry,
     )
+
+
+@dataclass(frozen=True)
+class DepthwiseOperands:
+    """A quantized depthwise convolution mema tiles: its operands, its geometry (memories left to
+    the planner) and its constant filter."""
+
+    input: Value
+    filter: Value
+    output: Value
+    geometry: DepthwiseProblem
+    weights: np.ndarray  # [KH, KW, C]
+    weights_global: str
+
+
+def read_depthwise(op: Operation) -> DepthwiseOperands:
+    """Read one `linalg.depthwise_conv_2d_nhwc_hwcm_q`; UnsupportedMatmul with the reason."""
+    x, w, out, (x_t, w_t, o_t), izp, strides = _quantized_conv(op)
+    n, h, width, c = x_t.shape
+    kh, kw, wc, multiplier = w_t.shape
+    on, oh, ow, oc, om = o_t.shape
+    if multiplier != 1 or om != 1:
+        raise UnsupportedMatmul(f"channel multiplier {multiplier}: only 1 is supported")
+    if n != 1 or on != 1:
+        raise UnsupportedMatmul("batch must be 1 (mema-import pins it)")
+    if wc != c or oc != c or oh != (h - kh) // strides[0] + 1 or ow != (width - kw) // strides[1] + 1:
+        raise UnsupportedMatmul(f"shapes {x_t}, {w_t}, {o_t} do not form a depthwise convolution")
+    if c % 4:
+        raise UnsupportedMatmul(f"{c} channels: the depthwise kernel takes 4 channels per input word")
+    weights = _constant_global(w)
+    if weights is None:
+        raise UnsupportedMatmul("the depthwise kernel reads a constant filter (pre-expanded at compile time)")
+    geometry = DepthwiseProblem(h, width, c, kh, kw, strides[0], strides[1], oh, ow, izp)
+    return DepthwiseOperands(x, w, out, geometry, weights[1].reshape(kh, kw, c), weights[0])
 
 
 def read_tiled_op(op: Operation) -> MatmulOperands:

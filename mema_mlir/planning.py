@@ -6,6 +6,7 @@ op). A decision is plain data, so reports, remarks and tests read it without any
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -14,7 +15,15 @@ from typing import Any, Literal
 from mlir.ir import Operation
 
 from mema_mlir import model
-from mema_mlir.matmul import MatmulOperands, UnsupportedMatmul, read_tiled_op
+from mema_mlir.matmul import (
+    DEPTHWISE_OP,
+    DepthwiseOperands,
+    MatmulOperands,
+    UnsupportedMatmul,
+    read_depthwise,
+    read_tiled_op,
+)
+from mema_mlir.model.depthwise import DepthwiseProblem, choose_depthwise
 
 OBJECTIVES = ("cycles", "accesses", "energy")
 KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
@@ -95,6 +104,11 @@ class Decision:
         s, p, lb = self.schedule, self.predicted, self.lower_bound
         accesses = p["loads"] + p["stores"]
         bound = lb["loads"] + lb["stores"]
+        if s["kernel"] == "depthwise":
+            return (f"mema: depthwise {self.m} channels x {self.n} pixels x {self.k} taps: tile 4 channels x "
+                    f"{s['nr']} pixels (SMLABB/SMLATT), {p['loads']} loads, {p['stores']} stores, "
+                    f"{p['cycles']} est. cycles, {p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the "
+                    "compulsory traffic")
         return (
             f"mema: {'conv as ' if self.op != 'linalg.matmul' else ''}{self.m}x{self.n}x{self.k} {self.elem}: "
             f"tile {s['mr']}x{s['nr']} "
@@ -165,15 +179,75 @@ class Plan:
     decision: Decision
 
 
+@dataclass(frozen=True)
+class DepthwisePlan:
+    """A depthwise convolution that mema will tile, and its tile width."""
+
+    operands: DepthwiseOperands
+    problem: DepthwiseProblem
+    pixels: int
+    decision: Decision
+
+
 class PlanError(Exception):
     """The user forced something that cannot apply; reported as an error at the op."""
 
 
-def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | Decision:
+def _fill_prediction(decision: Decision, cost: model.Cost, buffer_bytes: int) -> None:
+    decision.predicted = {
+        "loads": cost.loads, "stores": cost.stores, "load_bytes": cost.load_bytes,
+        "store_bytes": cost.store_bytes, "instructions": cost.instructions,
+        "cycles": cost.cycles, "energy_nj": cost.energy_nj,
+        # Where the accesses go: per operand ("buffer": the run-time packing buffer) and per
+        # memory; and the working buffer's size (SRAM a caller must leave free).
+        "operand_loads": dict(cost.operand_loads), "operand_stores": dict(cost.operand_stores),
+        "memory": {name: asdict(traffic) for name, traffic in cost.memory.items()},
+        "buffer_bytes": buffer_bytes,
+    }
+
+
+def plan_depthwise(op: Operation, options: ModelOptions, target: model.Target,
+                   base: Decision) -> DepthwisePlan | Decision:
+    """Decide one depthwise convolution: the tile width of least cost (or why not tiled)."""
+    schedule_option = parse_schedule_option(options.schedule)
+    if isinstance(schedule_option, tuple):
+        raise PlanError(f"cannot apply {options.schedule}: a depthwise convolution's tile is 4 channels "
+                        "by the pixels the model picks (use schedule=analytic)")
+    try:
+        operands = read_depthwise(op)
+    except UnsupportedMatmul as err:
+        base.skipped = str(err)
+        return base
+    problem = dataclasses.replace(operands.geometry, weights_memory=target.placement["weights"],
+                                  input_memory=target.placement["activations"],
+                                  output_memory=target.placement["outputs"])
+    started = time.perf_counter()
+    try:
+        choice = choose_depthwise(problem, target, options.objective)
+    except ValueError as err:
+        base.skipped = str(err)
+        return base
+    base.m, base.n, base.k, base.elem = problem.channels, problem.pixels, problem.taps, "i8"
+    base.schedule = {"mr": 4, "nr": choice.pixels, "ku": 1, "kernel": "depthwise", "a_form": "pairs",
+                     "b_form": "words", "kept": "a", "loop_order": "ij", "stationarity": "output"}
+    base.objective = options.objective
+    _fill_prediction(base, choice.cost, 0)
+    outputs = problem.pixels * problem.channels
+    weights_words = -(-problem.taps * problem.channels // 4)
+    input_words = -(-problem.height * problem.width * problem.channels // 4)
+    base.lower_bound = {"loads": weights_words + input_words + outputs, "stores": outputs}
+    base.search = "analytic"
+    base.search_seconds = time.perf_counter() - started
+    return DepthwisePlan(operands, problem, choice.pixels, base)
+
+
+def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | DepthwisePlan | Decision:
     """Decide one matmul. Returns a Plan, or a skipped Decision when the op is unsupported and
     the schedule was not forced; raises PlanError when a forced schedule cannot apply."""
     location, line, col = _location_fields(op)
     base = Decision(function=function_name(op), location=location, line=line, col=col, op=op.name)
+    if op.name == DEPTHWISE_OP:
+        return plan_depthwise(op, options, target, base)
     schedule_option = parse_schedule_option(options.schedule)
     try:
         operands = read_tiled_op(op)
@@ -202,16 +276,7 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
         "loop_order": schedule.loop_order, "stationarity": "output",
     }
     base.objective = options.objective
-    base.predicted = {
-        "loads": cost.loads, "stores": cost.stores, "load_bytes": cost.load_bytes,
-        "store_bytes": cost.store_bytes, "instructions": cost.instructions,
-        "cycles": cost.cycles, "energy_nj": cost.energy_nj,
-        # Where the accesses go: per operand ("buffer": the run-time packing buffer) and per
-        # memory; and the working buffer's size (SRAM a caller must leave free).
-        "operand_loads": dict(cost.operand_loads), "operand_stores": dict(cost.operand_stores),
-        "memory": {name: asdict(traffic) for name, traffic in cost.memory.items()},
-        "buffer_bytes": model.buffer_bytes(problem, schedule.family, schedule.nr),
-    }
+    _fill_prediction(base, cost, model.buffer_bytes(problem, schedule.family, schedule.nr))
     base.lower_bound = {"loads": choice.lower_bound.loads, "stores": choice.lower_bound.stores}
     base.search = schedule_option if isinstance(schedule_option, str) else "fixed"
     base.search_seconds = elapsed

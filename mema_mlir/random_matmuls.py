@@ -83,3 +83,35 @@ def draw_conv(rng: np.random.Generator) -> tuple:
     zero_point = int(rng.choice([0, -128, 127, int(rng.integers(-128, 128))]))
     constant = bool(rng.integers(4)) or (kernel[1] * channels) % 4 != 0
     return height, width, channels, filters, kernel, strides, zero_point, constant
+
+
+def depthwise_text(rng: np.random.Generator, height: int, width: int, channels: int,
+                   kernel: tuple[int, int], strides: tuple[int, int], zero_point: int) -> str:
+    """One function @dwconv holding one linalg.depthwise_conv_2d_nhwc_hwcm_q (int8, batch 1,
+    channel multiplier 1), its filter a constant global of random values, extremes planted."""
+    kh, kw = kernel
+    oh, ow = (height - kh) // strides[0] + 1, (width - kw) // strides[1] + 1
+    x_type = f"memref<1x{height}x{width}x{channels}xi8>"
+    w_type = f"memref<{kh}x{kw}x{channels}x1xi8>"
+    y_type = f"memref<1x{oh}x{ow}x{channels}x1xi32>"
+    values = rng.integers(-128, 128, (kh, kw, channels, 1))
+    values.flat[0], values.flat[-1] = -128, 127
+    dense = str(values.tolist()).replace(" ", "")
+    return (f'memref.global "private" constant @dw : {w_type} = dense<{dense}>\n'
+            f"func.func @dwconv(%x: {x_type}, %y: {y_type}) {{\n  %w = memref.get_global @dw : {w_type}\n"
+            f"  %izp = arith.constant {zero_point} : i32\n  %wzp = arith.constant 0 : i32\n"
+            f"  linalg.depthwise_conv_2d_nhwc_hwcm_q {{dilations = dense<1> : tensor<2xi64>, "
+            f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}}\n"
+            f"    ins(%x, %w, %izp, %wzp : {x_type}, {w_type}, i32, i32) outs(%y : {y_type})\n  return\n}}\n")
+
+
+def draw_depthwise(rng: np.random.Generator) -> tuple:
+    """Arguments for depthwise_text: 1x1 to 5x5 filters, strides 1 or 2, channels a multiple of
+    4, the zero points the kernel treats apart (0, -128) and others."""
+    kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+    strides = (int(rng.integers(1, 3)), int(rng.integers(1, 3)))
+    height = kernel[0] + int(rng.integers(0, 8))
+    width = kernel[1] + int(rng.integers(0, 8))
+    channels = 4 * int(rng.integers(1, 9))
+    zero_point = int(rng.choice([0, -128, 127, int(rng.integers(-128, 128))]))
+    return height, width, channels, kernel, strides, zero_point

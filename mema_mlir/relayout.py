@@ -46,3 +46,11 @@ def panel_layout(a: np.ndarray, mr: int, form: str) -> np.ndarray:
         pieces.append(groups.reshape(-1))
         pieces.append(panel[:, full:].reshape(-1))
     return np.concatenate(pieces).astype(np.int16 if form in ("pairs", "halves") else np.int8)
+
+
+def depthwise_layout(weights: np.ndarray) -> np.ndarray:
+    """A depthwise filter [KH, KW, C] (C a multiple of 4) as int16 [C/4][KH*KW][4]: per block of
+    4 channels and tap, (c0, c2, c1, c3), the order SXTB16 splits an input word into."""
+    kh, kw, c = weights.shape
+    taps = weights.reshape(kh * kw, c // 4, 4).astype(np.int16)
+    return taps[:, :, PAIR_ORDER].transpose(1, 0, 2).reshape(-1)

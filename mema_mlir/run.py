@@ -137,7 +137,8 @@ def single_matmuls(module: Module) -> dict[str, SingleMatmul]:
 
 # Ops that touch no memory by themselves: with them and matmuls only, every access of the
 # function is one the model predicts.
-_ACCESS_FREE = ("linalg.matmul", "linalg.conv_2d_nhwc_fhwc_q", "memref.get_global", "memref.subview",
+_ACCESS_FREE = ("linalg.matmul", "linalg.conv_2d_nhwc_fhwc_q", "linalg.depthwise_conv_2d_nhwc_hwcm_q",
+                "memref.get_global", "memref.subview",
                 "arith.constant", "func.return")
 
 

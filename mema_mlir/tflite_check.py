@@ -20,6 +20,7 @@ import numpy as np
 
 from mema_mlir import api
 from mema_mlir.emulator import Buffer, run_function
+from mema_mlir.lowering.stages import COMPILE_PIPELINE
 from mema_mlir.tflite_import import TFLiteImportError, import_tflite, symbol_name
 
 KERNELS = ("reference", "optimized")
@@ -73,11 +74,14 @@ def interpreter(path: Path, kernels: str) -> Any:
 
 
 def check_model(path: Path, *, inputs: int = 8, seed: int = 0, kernels: str = "reference",
-                target: str = "cortex-m4", objective: str = "cycles", schedule: str = "analytic") -> ModelCheck:
-    """Import, compile and run `inputs` random inputs; compare each with the interpreter."""
+                target: str = "cortex-m4", objective: str = "cycles", schedule: str = "analytic",
+                pipeline: str = COMPILE_PIPELINE) -> ModelCheck:
+    """Import, compile (with `pipeline`) and run `inputs` random inputs; compare each with the
+    interpreter."""
     name = symbol_name(path.stem)
     text = import_tflite(path, name)
-    compiled = api.compile_module(text, emit_kind="obj", target=target, objective=objective, schedule=schedule)
+    compiled = api.compile_module(text, emit_kind="obj", target=target, objective=objective, schedule=schedule,
+                                  pipeline=pipeline)
     engine = interpreter(path, kernels)
     ins, outs = engine.get_input_details(), engine.get_output_details()
     check = ModelCheck(str(path), name, kernels, decisions=compiled.decisions)

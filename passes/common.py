@@ -8,7 +8,7 @@ from mlir.ir import Operation
 
 from mema_mlir.ir_query import matmul_ops
 from mema_mlir.model import TargetError
-from mema_mlir.planning import Decision, ModelOptions, Plan, PlanError, plan
+from mema_mlir.planning import Decision, DepthwisePlan, ModelOptions, Plan, PlanError, plan
 
 
 def run_guarded(pass_name: str, root: Operation, pass_: object, body: Callable[[], None]) -> None:
@@ -27,7 +27,7 @@ def run_guarded(pass_name: str, root: Operation, pass_: object, body: Callable[[
 
 
 def planned_matmuls(pass_name: str, options: ModelOptions, root: Operation, pass_: object,
-                    decisions: list[Decision]) -> Iterator[tuple[Operation, Plan]]:
+                    decisions: list[Decision]) -> Iterator[tuple[Operation, Plan | DepthwisePlan]]:
     """Decide every matmul under `root`, recording each decision; yield the ones to rewrite.
 
     A forced schedule that cannot apply is an error at its op and fails the pass (the

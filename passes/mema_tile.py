@@ -15,18 +15,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from mema_mlir.passes.common import planned_matmuls, run_guarded
-from mlir.ir import Context, Module, Operation, OpView, WalkResult
+from mlir.ir import Context, Module, Operation, OpView, Value, WalkResult
 
 from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
+from mema_mlir.codegen_depthwise import DepthwiseWriter
 from mema_mlir.model.microkernel import panel_row_bytes
 from mema_mlir.planning import (
     Decision,
+    DepthwisePlan,
     ModelOptions,
     Plan,
     schedule_attribute_text,
 )
 from mema_mlir.registry import register_pass
-from mema_mlir.relayout import panel_layout
+from mema_mlir.relayout import depthwise_layout, panel_layout
 
 
 def _dense_text(values: np.ndarray) -> str:
@@ -108,7 +110,10 @@ class MemaTile(ModelOptions):
     def _run(self, root: Operation, pass_: object) -> None:
         replaced_globals: set[str] = set()
         for op, chosen in planned_matmuls("mema-tile", self, root, pass_, self.decisions):
-            replaced_globals |= self._rewrite(op, chosen)
+            if isinstance(chosen, DepthwisePlan):
+                replaced_globals |= self._rewrite_depthwise(op, chosen)
+            else:
+                replaced_globals |= self._rewrite(op, chosen)
         if replaced_globals:
             module_op = root if root.name == "builtin.module" else _module_of(root)
             for dead in _unused_private_globals(module_op, replaced_globals):
@@ -165,24 +170,46 @@ class MemaTile(ModelOptions):
         tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,
                           schedule.a_form, schedule.b_form, schedule.kept, schedule.loop_order)
         kernel_text = KernelWriter(layout, tile, schedule_attribute_text(chosen.decision)).write()
-        context: Context = op.context
-        scratch = Module.parse("\n".join([*new_globals, kernel_text]), context=context)
-        body = module_op.regions[0].blocks[0]
-        scratch_ops = list(scratch.body.operations)
-        for global_op in scratch_ops[:-1]:
-            global_op.operation.move_before(body.operations[0])
-        kernel = scratch_ops[-1].operation
-        block = kernel.regions[0].blocks[0]
-        for argument, value in zip(block.arguments, (operands.a, operands.b, operands.c), strict=True):
-            argument.replace_all_uses_with(value)
-        for inner in list(block.operations)[:-1]:  # all but func.return
-            inner.operation.move_before(op)
-        op.erase()
-        for value in (operands.a, operands.b):  # a get_global of a re-laid constant is now dead
-            owner = value.owner
-            if isinstance(owner, OpView) and owner.operation.name == "memref.get_global" and not list(value.uses):
-                owner.operation.erase()
+        _splice(op, module_op, new_globals, kernel_text, (operands.a, operands.b, operands.c))
         return re_laid
+
+    def _rewrite_depthwise(self, op: Operation, chosen: DepthwisePlan) -> set[str]:
+        """Splice a depthwise convolution's nest in place of `op`, its filter re-laid out."""
+        operands = chosen.operands
+        module_op = _module_of(op)
+        symbol = f"{operands.weights_global}__mema_dw"
+        values = depthwise_layout(operands.weights)
+        weights_type = f"memref<{values.size}xi16>"
+        new_globals = [] if symbol in _symbols(module_op) else [_global_text(symbol, values, "i16")]
+        types = (str(operands.input.type), str(operands.filter.type), str(operands.output.type))
+        writer = DepthwiseWriter(chosen.problem, chosen.pixels, types, symbol, weights_type,
+                                 schedule_attribute_text(chosen.decision))
+        _splice(op, module_op, new_globals, writer.write(), (operands.input, operands.filter, operands.output))
+        return {operands.weights_global}
+
+
+def _splice(op: Operation, module_op: Operation, new_globals: list[str], kernel_text: str,
+            arguments: tuple[Value, ...]) -> None:
+    """Parse the kernel function (and the new globals) in the op's context, put the globals at
+    the module's top, the kernel's body (with its arguments replaced by the op's operands) in
+    place of `op`, and drop `op` and any get_global of an operand it left dead."""
+    context: Context = op.context
+    scratch = Module.parse("\n".join([*new_globals, kernel_text]), context=context)
+    body = module_op.regions[0].blocks[0]
+    scratch_ops = list(scratch.body.operations)
+    for global_op in scratch_ops[:-1]:
+        global_op.operation.move_before(body.operations[0])
+    kernel = scratch_ops[-1].operation
+    block = kernel.regions[0].blocks[0]
+    for argument, value in zip(block.arguments, arguments, strict=True):
+        argument.replace_all_uses_with(value)
+    for inner in list(block.operations)[:-1]:  # all but func.return
+        inner.operation.move_before(op)
+    op.erase()
+    for value in arguments[:2]:  # a get_global of a re-laid constant is now dead
+        owner = value.owner
+        if isinstance(owner, OpView) and owner.operation.name == "memref.get_global" and not list(value.uses):
+            owner.operation.erase()
 
 
 __all__ = ["MemaTile"]

@@ -69,6 +69,8 @@ LOWERING_NAME = "mema-lowering"
 # What `--emit=llvm|asm|obj` and api.compile_module run: bufferize (tensor modules), make copies
 # loops and intermediate buffers static, tile, then lower.
 COMPILE_PIPELINE = f"{BUFFERIZE.name},mema-copies-to-linalg,mema-static-buffers,mema-tile,{LOWERING_NAME}"
+# The same without mema-tile: upstream MLIR's own lowering of every op, for comparisons.
+UNTILED_PIPELINE = COMPILE_PIPELINE.replace(",mema-tile,", ",")
 
 
 def named_pipelines() -> dict[str, tuple[str, ...]]:

@@ -797,3 +797,78 @@ def max_offset(side: Side) -> int:
         return side.lines * side.group_bytes
     group = group_k(side.elem)
     return group * side.k_bytes + (side.lines - 1) * side.elem_bytes
+
+
+# ---- depthwise convolutions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepthwiseSpec:
+    """One tile of a depthwise convolution: 4 channels (one input word) of `pixels` output
+    pixels, summed over the filter's taps, straight-line.
+
+    Per tap: the 4 channels' weights as two int16-pair words (c0, c2), (c1, c3) (pre-expanded
+    at compile time, in SXTB16's order, `pw` moving 8 bytes per tap), then per pixel the input
+    word at `tap_offsets[t] + p * pixel_offset` from `px`, split into the same pairs, the zero
+    point removed, and SMLABB/SMLATT into the pixel's 4 accumulators. Zero point: 0 (nothing),
+    -128 (EOR 0x80808080 then UXTB16 gives x + 128 in both halves, no register), anything else
+    (SSUB16 of the `zp2` input). C: the tile's outputs, pixel p's 4 channels at
+    p * c_pixel_bytes + 4 * channel from C's address (entering in t0, pushed meanwhile).
+    """
+
+    tap_offsets: tuple[int, ...]
+    pixels: int
+    pixel_offset: int
+    zero_point: int
+    c_pixel_bytes: int
+
+    @property
+    def scratch(self) -> int:
+        """Two weight words and two input halves (C's address reuses one of them)."""
+        return 4
+
+
+def depthwise_registers(pixels: int, zero_point: int) -> int:
+    """Accumulators + scratch + the two pointers (+ the zero-point pair when it needs one)."""
+    return 4 * pixels + 4 + 2 + (0 if zero_point in (0, -128) else 1)
+
+
+def depthwise_program(spec: DepthwiseSpec) -> Program:
+    """The straight-line code of one depthwise tile (see DepthwiseSpec)."""
+    accumulators = [[f"{{c{p}_{c}}}" for c in range(4)] for p in range(spec.pixels)]
+    c_offsets = [(p, c, p * spec.c_pixel_bytes + 4 * c) for p in range(spec.pixels) for c in range(4)]
+    if max(offset for _, _, offset in c_offsets) > MAX_OFFSET:
+        raise ValueError("the tile's outputs are beyond an LDR immediate from its first")
+    prologue = [Insn("push {{t0}}", "store_multiple")]
+    for p, c, offset in c_offsets:
+        address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
+        prologue.append(Insn(f"ldr {accumulators[p][c]}, {address}", "load", "C", 1, 4))
+    extend = "uxtb16" if spec.zero_point == -128 else "sxtb16"
+    body: list[Insn] = []
+    for tap, tap_offset in enumerate(spec.tap_offsets):
+        body.append(Insn("ldr {t0}, [{pw}], #8", "load", "A", 1, 4))
+        body.append(Insn("ldr {t1}, [{pw}, #-4]", "load", "A", 1, 4))
+        for p in range(spec.pixels):
+            offset = tap_offset + p * spec.pixel_offset
+            if not 0 <= offset <= MAX_OFFSET:
+                raise ValueError(f"tap {tap} of pixel {p} is {offset} bytes away, beyond an LDR immediate")
+            body.append(Insn(f"ldr {{t3}}, [{{px}}, #{offset}]" if offset else "ldr {t3}, [{px}]", "load", "B", 1, 4))
+            if spec.zero_point == -128:
+                body.append(Insn("eor {t3}, {t3}, #0x80808080", "alu"))
+            body.append(Insn(f"{extend} {{t2}}, {{t3}}", "extend"))
+            body.append(Insn(f"{extend} {{t3}}, {{t3}}, ror #8", "extend"))
+            if spec.zero_point not in (0, -128):
+                body.append(Insn("ssub16 {t2}, {t2}, {zp2}", "alu"))
+                body.append(Insn("ssub16 {t3}, {t3}, {zp2}", "alu"))
+            acc = accumulators[p]
+            body.append(Insn(f"smlabb {acc[0]}, {{t2}}, {{t0}}, {acc[0]}", "dsp_mac"))
+            body.append(Insn(f"smlatt {acc[2]}, {{t2}}, {{t0}}, {acc[2]}", "dsp_mac"))
+            body.append(Insn(f"smlabb {acc[1]}, {{t3}}, {{t1}}, {acc[1]}", "dsp_mac"))
+            body.append(Insn(f"smlatt {acc[3]}, {{t3}}, {{t1}}, {acc[3]}", "dsp_mac"))
+    epilogue = [Insn("pop {{t0}}", "load_multiple")]
+    for p, c, offset in c_offsets:
+        address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
+        epilogue.append(Insn(f"str {accumulators[p][c]}, {address}", "store", "C", 1, 4))
+    inputs = ("zp2",) if spec.zero_point not in (0, -128) else ()
+    return Program((), 0, tuple(body), spec.scratch, ("px", "pw"), inputs, tuple(prologue),
+                   (("c", "t0"),), tuple(epilogue))

@@ -1,0 +1,136 @@
+"""The bundled TFLite models, whole and layer by layer, on the emulated Cortex-M4: mema's
+compile next to upstream MLIR's lowering of the same imported IR, both checked bit for bit
+against LiteRT's optimized kernels, measured in one run.
+
+    python benchmarks/tflite_models.py [--models kws,ad] [--seed 0]
+
+Whole network: est. cycles, instructions, data loads and stores counted on the emulator, code,
+flash and SRAM of each object, and the speedup. Per layer: each convolution, fully-connected
+layer (a 1x1 convolution) and depthwise convolution mema tiled, with its shape, the tile it
+chose and the model's prediction (cycles, loads, stores); their sum against the whole network's
+measured cycles says how much of the time is the layers mema schedules and how much the rest
+(requantization, pooling, softmax: upstream's lowering in both objects). Writes
+benchmarks/out/tflite_models.json and the tflite-models section of docs/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from results_section import write_section
+
+from mema_mlir.lowering.stages import COMPILE_PIPELINE, UNTILED_PIPELINE
+from mema_mlir.tflite_check import ModelCheck, check_model
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = {"kws": ROOT / "examples/models/kws_ref_model.tflite", "ad": ROOT / "examples/models/ad01_int8.tflite"}
+
+
+def layer_rows(check: ModelCheck) -> list[dict[str, Any]]:
+    """One row per op mema considered: kind, shape, tile and the model's prediction."""
+    rows = []
+    for decision in check.decisions:
+        if decision.skipped:
+            rows.append({"op": decision.op, "skipped": decision.skipped})
+            continue
+        schedule, predicted = decision.schedule, decision.predicted
+        if schedule["kernel"] == "depthwise":
+            kind = "depthwise"
+            shape = f"{decision.m} ch x {decision.n} px x {decision.k} taps"
+            tile = f"4 ch x {schedule['nr']} px"
+        else:
+            kind = "conv" if decision.op.startswith("linalg.conv") else "matmul"
+            if decision.n == 1:
+                kind = "fully connected"
+            shape = f"{decision.m}x{decision.n}x{decision.k}"
+            tile = f"{schedule['mr']}x{schedule['nr']} {schedule['a_form']}/{schedule['b_form']}"
+        rows.append({"op": decision.op, "kind": kind, "shape": shape, "tile": tile, "macs": decision.m * decision.n
+                     * decision.k, "cycles": predicted["cycles"], "loads": predicted["loads"],
+                     "stores": predicted["stores"]})
+    return rows
+
+
+def whole(check: ModelCheck) -> dict[str, Any]:
+    (run,) = check.runs
+    return {"bit_exact": run.exact, "cycles": run.cycles, "instructions": run.instructions, "loads": run.loads,
+            "stores": run.stores, "code_bytes": check.text_bytes, "flash_bytes": check.flash_bytes,
+            "sram_bytes": check.sram_bytes}
+
+
+def measure(name: str, path: Path, seed: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    ours = check_model(path, inputs=1, seed=seed, kernels="optimized", pipeline=COMPILE_PIPELINE)
+    print(f"{name}: mema compiled and run ({time.perf_counter() - started:.0f} s)", flush=True)
+    started = time.perf_counter()
+    theirs = check_model(path, inputs=1, seed=seed, kernels="optimized", pipeline=UNTILED_PIPELINE)
+    print(f"{name}: upstream compiled and run ({time.perf_counter() - started:.0f} s)", flush=True)
+    layers = layer_rows(ours)
+    mema, upstream = whole(ours), whole(theirs)
+    tiled_cycles = sum(row.get("cycles", 0) for row in layers)
+    return {"model": path.name, "mema": mema, "upstream": upstream, "speedup": upstream["cycles"] / mema["cycles"],
+            "layers": layers, "tiled_share": tiled_cycles / mema["cycles"]}
+
+
+def markdown(results: list[dict[str, Any]], facts: dict[str, str]) -> str:
+    lines = [f"Measured {facts['date']} by {facts['command']} on {facts['machine']}; one random input "
+             "per model, both objects compared bit for bit with LiteRT's optimized kernels. Est. cycles: the "
+             "Cortex-M4 timing table over the emulated trace (no silicon).", "",
+             "| model | object | bit-exact | est. cycles | instructions | loads | stores | code B | flash B | SRAM B |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for result in results:
+        for label in ("mema", "upstream"):
+            w = result[label]
+            lines.append(f"| {result['model']} | {label} | {'yes' if w['bit_exact'] else 'NO'} | {w['cycles']:,} | "
+                         f"{w['instructions']:,} | {w['loads']:,} | {w['stores']:,} | {w['code_bytes']:,} | "
+                         f"{w['flash_bytes']:,} | {w['sram_bytes']:,} |")
+    lines.append("")
+    lines += [f"- {r['model']}: mema {r['speedup']:.2f}x faster than upstream MLIR's lowering; the layers mema "
+              f"tiles are {100 * r['tiled_share']:.0f}% of mema's network cycles (predicted), the rest is "
+              "requantization, pooling and the other element-wise ops" for r in results]
+    for result in results:
+        lines += ["", f"Layers of {result['model']} (the model's prediction per layer):", "",
+                  "| # | kind | shape | tile | MACs | est. cycles | MAC/cycle | loads | stores |",
+                  "|---:|---|---|---|---:|---:|---:|---:|---:|"]
+        for index, row in enumerate(result["layers"]):
+            if "skipped" in row:
+                lines.append(f"| {index} | {row['op']} | left to upstream: {row['skipped']} | | | | | | |")
+                continue
+            lines.append(f"| {index} | {row['kind']} | {row['shape']} | {row['tile']} | {row['macs']:,} | "
+                         f"{row['cycles']:,} | {row['macs'] / row['cycles']:.2f} | {row['loads']:,} | "
+                         f"{row['stores']:,} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="kws,ad", help=f"comma-separated, of {', '.join(MODELS)}")
+    parser.add_argument("--seed", type=int, default=0, help="the random input's seed")
+    parser.add_argument("--json", default=str(ROOT / "benchmarks/out/tflite_models.json"))
+    parser.add_argument("--results", default=str(ROOT / "docs/results.md"),
+                        help="markdown file whose tflite-models section is rewritten ('' to skip)")
+    args = parser.parse_args()
+    names = [word.strip().lower() for word in args.models.split(",") if word.strip()]
+    unknown = [name for name in names if name not in MODELS]
+    if unknown:
+        parser.error(f"unknown model(s) {', '.join(unknown)}: expected {', '.join(MODELS)}")
+    started = time.perf_counter()
+    results = [measure(name, MODELS[name], args.seed) for name in names]
+    command = f"python benchmarks/tflite_models.py --models {','.join(names)} --seed {args.seed}"
+    facts = {"date": time.strftime("%Y-%m-%d"), "command": f"`{command}` ({time.perf_counter() - started:.0f} s)",
+             "machine": f"{platform.machine()}, Python {platform.python_version()}, LLVM/MLIR 22.1.8"}
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps({"facts": facts, "models": results}, indent=1, default=asdict) + "\n")
+    text = markdown(results, facts)
+    if args.results:
+        write_section("tflite-models", text, Path(args.results))
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

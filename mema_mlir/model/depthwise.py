@@ -1,0 +1,159 @@
+"""Depthwise convolutions: the tile and its exact cost.
+
+A depthwise convolution has no reduction over channels: each output channel sums its own
+KH*KW taps. The DSP kernel (microkernel.depthwise_program) takes 4 channels (one input word)
+of P output pixels per tile, straight-line over the taps; the schedule space is P (1, 2, ... as
+the registers allow) and nothing else, so the choice is the P of least cost, each evaluated
+exactly: tiles = ceil(pixels / P) * channels / 4, every tile's program counted instruction by
+instruction, plus llc's code around each statement (overhead.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mema_mlir.model.costs import Cost, MemoryTraffic, energy_nj
+from mema_mlir.model.microkernel import (
+    MAX_OFFSET,
+    DepthwiseSpec,
+    depthwise_program,
+    depthwise_registers,
+)
+from mema_mlir.model.overhead import OVERHEAD, Overhead
+from mema_mlir.model.target import Target
+
+
+@dataclass(frozen=True)
+class DepthwiseProblem:
+    """A depthwise convolution over a (padded) NHWC input, channel multiplier 1."""
+
+    height: int
+    width: int
+    channels: int  # a multiple of 4
+    filter_height: int
+    filter_width: int
+    stride_h: int
+    stride_w: int
+    out_height: int
+    out_width: int
+    zero_point: int
+    weights_memory: str = "flash"
+    input_memory: str = "sram"
+    output_memory: str = "sram"
+
+    @property
+    def pixels(self) -> int:
+        return self.out_height * self.out_width
+
+    @property
+    def taps(self) -> int:
+        return self.filter_height * self.filter_width
+
+    @property
+    def macs(self) -> int:
+        return self.pixels * self.channels * self.taps
+
+    def tap_offsets(self) -> tuple[int, ...]:
+        """Bytes from a pixel's first input word to each tap's (NHWC)."""
+        return tuple((kh * self.width + kw) * self.channels
+                     for kh in range(self.filter_height) for kw in range(self.filter_width))
+
+    def spec(self, pixels: int) -> DepthwiseSpec:
+        """The tile kernel for `pixels` consecutive output pixels (along a row)."""
+        return DepthwiseSpec(self.tap_offsets(), pixels, self.stride_w * self.channels, self.zero_point,
+                             4 * self.channels)
+
+
+@dataclass(frozen=True)
+class DepthwiseChoice:
+    pixels: int  # output pixels per tile (along a row of the output)
+    cost: Cost
+
+
+def legal_pixels(problem: DepthwiseProblem, target: Target) -> list[int]:
+    """Tile widths that fit the registers, stay within a row of the output and reach every tap
+    by an LDR immediate."""
+    found = []
+    for pixels in range(1, problem.out_width + 1):
+        if depthwise_registers(pixels, problem.zero_point) > target.registers:
+            break
+        farthest = max(problem.tap_offsets()) + (pixels - 1) * problem.stride_w * problem.channels
+        if farthest > MAX_OFFSET or 4 * problem.channels * (pixels - 1) + 12 > MAX_OFFSET:
+            break
+        found.append(pixels)
+    return found
+
+
+def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
+                   overhead: Overhead = OVERHEAD) -> Cost:
+    """The exact count of one schedule: per output row, full tiles of `pixels` and an edge
+    tile of the rest, each channel block its own statement."""
+    full, rest = divmod(problem.out_width, pixels)
+    blocks = problem.channels // 4
+    per_row = [(pixels, full)] + ([(rest, 1)] if rest else [])
+    totals: dict[str, int] = {}
+    loads: dict[str, int] = {}
+    stores = 0
+    cycles = 0
+    tiles = 0
+    for width, count in per_row:
+        ex = depthwise_program(problem.spec(width)).execution()
+        times = count * blocks * problem.out_height
+        tiles += times
+        for name, value in ex.by_class.items():
+            totals[name] = totals.get(name, 0) + value * times
+        for operand, value in ex.loads.items():
+            loads[operand] = loads.get(operand, 0) + value * times
+        stores += ex.stores.get("C", 0) * times
+        cycles += ex.cycles * times
+    blocks_per_row = full + (1 if rest else 0)
+    alu = ((overhead.asm_tile_alu + overhead.depthwise_tile_alu) * tiles
+           + overhead.depthwise_block_alu * blocks_per_row * problem.out_height
+           + overhead.asm_outer_alu * problem.out_height + overhead.call_alu)
+    cycles += (alu + overhead.asm_tile_stack_cycles * tiles + 3 * overhead.tile_branches_taken * tiles
+               + 3 * overhead.outer_branches_taken * problem.out_height
+               + 2 * (1 + overhead.call_saved_registers) + 2)
+    totals["alu"] = totals.get("alu", 0) + alu
+    totals["branch"] = totals.get("branch", 0) + tiles + problem.out_height
+    traffic = (float(loads.get("A", 0)), float(loads.get("B", 0)), 0.0, float(loads.get("C", 0)),
+               float(stores), 0.0)
+    memory = {name: [0, 0, 0, 0] for name in target.memories}
+    for where, count, write in ((problem.weights_memory, loads.get("A", 0), False),
+                                (problem.input_memory, loads.get("B", 0), False),
+                                (problem.output_memory, loads.get("C", 0), False),
+                                (problem.output_memory, stores, True)):
+        memory[where][1 if write else 0] += count
+        memory[where][3 if write else 2] += 4 * count
+    return Cost(
+        loads=sum(loads.values()), stores=stores, load_bytes=4 * sum(loads.values()), store_bytes=4 * stores,
+        memory={name: MemoryTraffic(*entry) for name, entry in memory.items()},
+        operand_loads={"A": loads.get("A", 0), "B": loads.get("B", 0), "buffer": 0, "C": loads.get("C", 0)},
+        operand_load_bytes={"A": 4 * loads.get("A", 0), "B": 4 * loads.get("B", 0), "buffer": 0,
+                            "C": 4 * loads.get("C", 0)},
+        operand_stores={"C": stores, "buffer": 0},
+        instructions=sum(totals.values()) + 2, instructions_by_class=totals, cycles=cycles,
+        energy_nj=_energy(problem, target, cycles, traffic), access_cost=0.0,
+    )
+
+
+def _energy(problem: DepthwiseProblem, target: Target, cycles: int, traffic: tuple[float, ...]) -> float:
+    from mema_mlir.model.problem import Problem
+
+    view = Problem(1, 1, 1, a_memory=problem.weights_memory, b_memory=problem.input_memory,
+                   c_memory=problem.output_memory)
+    return energy_nj(view, target, cycles, traffic)
+
+
+def choose_depthwise(problem: DepthwiseProblem, target: Target, objective: str = "cycles") -> DepthwiseChoice:
+    """The tile width of least cost (ValueError when none is legal)."""
+    if not target.has_dsp:
+        raise ValueError(f"target '{target.name}' has no DSP extension (SMLABB/SXTB16)")
+    candidates = legal_pixels(problem, target)
+    if not candidates:
+        raise ValueError("no depthwise tile reaches every tap by an LDR immediate")
+    key = {"cycles": lambda c: c.cycles, "energy": lambda c: c.energy_nj,
+           "accesses": lambda c: c.loads + c.stores}[objective]
+    costs = [(key(cost), -pixels, pixels, cost) for pixels in candidates
+             for cost in [depthwise_cost(problem, target, pixels)]]
+    _, _, pixels, cost = min(costs, key=lambda item: item[:3])
+    return DepthwiseChoice(pixels, cost)
