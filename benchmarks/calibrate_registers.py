@@ -52,8 +52,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--max-accumulators", type=int, default=12)
     parser.add_argument("--json", help="also write the table as JSON")
-    parser.add_argument("--llc-flags", default=" ".join(emit.LLC_FLAGS),
-                        help=f"llc options to measure (default: what mema uses, '{' '.join(emit.LLC_FLAGS)}')")
+    mla_flags = " ".join((*emit.LLC_FLAGS, "-disable-lsr"))
+    parser.add_argument("--llc-flags", default=mla_flags,
+                        help=f"llc options to measure (default: what mema uses with MLA tiles, '{mla_flags}')")
     args = parser.parse_args()
     tiles = [(mr, nr) for mr in range(1, args.max_accumulators + 1)
              for nr in range(1, args.max_accumulators + 1) if mr * nr <= args.max_accumulators]

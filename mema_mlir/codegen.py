@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
 from mema_mlir.inline_asm import Operand, inline_asm
 from mema_mlir.matmul import ConvGeometry
 from mema_mlir.model.microkernel import (
@@ -458,4 +459,7 @@ def standalone_module(m: int, n: int, k: int, elem: str, tile: TileParams, *, a_
                             "{alignment = 4 : i64}")
     layout = OperandLayout(m, n, k, elem, a_type, b_type, f"memref<{m}x{n}xi32>", a_panel,
                            b_k_contiguous, pack_global=pack_global, pack_type=pack_type)
-    return "\n".join([*globals_text, KernelWriter(layout, tile, "{}").write()])
+    body = "\n".join([*globals_text, KernelWriter(layout, tile, "{}").write()])
+    if tile.kernel == "mla":  # as mema-tile marks it: llc without loop strength reduction
+        return f"module attributes {{{DISABLE_LSR_ATTRIBUTE}}} {{\n{body}\n}}"
+    return body

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from mema_mlir.passes.common import planned_matmuls, run_guarded
-from mlir.ir import Context, Module, Operation, OpView, Value, WalkResult
+from mlir.ir import Context, Module, Operation, OpView, UnitAttr, Value, WalkResult
 
 from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
 from mema_mlir.codegen_depthwise import DepthwiseWriter
+from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
 from mema_mlir.model.microkernel import panel_row_bytes
 from mema_mlir.planning import (
     Decision,
@@ -109,15 +110,19 @@ class MemaTile(ModelOptions):
 
     def _run(self, root: Operation, pass_: object) -> None:
         replaced_globals: set[str] = set()
+        mla_tiles = False
         for op, chosen in planned_matmuls("mema-tile", self, root, pass_, self.decisions):
             if isinstance(chosen, DepthwisePlan):
                 replaced_globals |= self._rewrite_depthwise(op, chosen)
             else:
                 replaced_globals |= self._rewrite(op, chosen)
+                mla_tiles |= chosen.choice.schedule.kernel == "mla"
+        module_op = root if root.name == "builtin.module" else _module_of(root)
         if replaced_globals:
-            module_op = root if root.name == "builtin.module" else _module_of(root)
             for dead in _unused_private_globals(module_op, replaced_globals):
                 dead.erase()
+        if mla_tiles:  # their k loops need llc's loop strength reduction off (emit.py)
+            module_op.attributes[DISABLE_LSR_ATTRIBUTE] = UnitAttr.get()
 
     def _rewrite(self, op: Operation, chosen: Plan) -> set[str]:
         """Splice the tiled nest in place of `op`; returns the globals it re-laid out."""

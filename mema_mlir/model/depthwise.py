@@ -107,9 +107,8 @@ def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
         stores += ex.stores.get("C", 0) * times
         cycles += ex.cycles * times
     blocks_per_row = full + (1 if rest else 0)
-    alu = ((overhead.asm_tile_alu + overhead.depthwise_tile_alu) * tiles
-           + overhead.depthwise_block_alu * blocks_per_row * problem.out_height
-           + overhead.asm_outer_alu * problem.out_height + overhead.call_alu)
+    alu = (overhead.depthwise_tile_alu * tiles + overhead.depthwise_block_alu * blocks_per_row * problem.out_height
+           + overhead.depthwise_row_alu * problem.out_height + overhead.call_alu)
     cycles += (alu + overhead.asm_tile_stack_cycles * tiles + 3 * overhead.tile_branches_taken * tiles
                + 3 * overhead.outer_branches_taken * problem.out_height
                + 2 * (1 + overhead.call_saved_registers) + 2)

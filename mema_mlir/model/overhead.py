@@ -61,12 +61,13 @@ class Overhead:
     asm_outer_alu: int = 2
     pack_column_alu: int = 3
     pack_block_alu: int = 0
-    # Depthwise convolutions (three loops: output rows, pixel blocks, channel groups): what the
-    # per-tile address code costs beyond asm_tile_alu (three indices per pointer instead of
-    # two), and the middle loop's increment, compare, branches and inner-loop reset per pixel
-    # block. Fitted on 60 random depthwise convolutions (test_depthwise_differential's seeds).
-    depthwise_tile_alu: int = 5
-    depthwise_block_alu: int = 7
+    # Depthwise convolutions (three loops: output rows, pixel blocks, channel groups): llc's code
+    # per tile (three pointers from three indices), per pixel block (the middle loop's control,
+    # the pointers it strength-reduces) and per output row. Fitted on 60 random depthwise
+    # convolutions (test_depthwise_differential's seeds), llc with loop strength reduction.
+    depthwise_tile_alu: int = 11
+    depthwise_block_alu: int = 22
+    depthwise_row_alu: int = 18
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
