@@ -1,7 +1,12 @@
-"""Soak: many random matmuls through the whole pipeline on the emulated Cortex-M4, checked
-against numpy bit for bit and against the model's predicted loads/stores. Not run in CI.
+"""Soak: many random matmuls, quantized convolutions and depthwise convolutions through the
+whole pipeline on the emulated Cortex-M4, checked bit for bit (matmuls against numpy, the
+convolutions against upstream MLIR's lowering of the same op) and against the model's
+predicted loads/stores. Not run in CI.
 
     python benchmarks/soak_differential.py --cases 10000 --json benchmarks/out/soak.json
+
+`--conv-share` and `--depthwise-share` set the fraction of cases of each kind (0.1 each by
+default); the summary gives the cycle-prediction error per kind.
 """
 
 from __future__ import annotations
@@ -13,24 +18,53 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from mema_mlir.random_matmuls import draw_case, matmul_text
+from mema_mlir.random_matmuls import (
+    conv_text,
+    depthwise_text,
+    draw_case,
+    draw_conv,
+    draw_depthwise,
+    matmul_text,
+)
 from mema_mlir.run import check_file
 
 
-def one(args: tuple[int, int, int | None]) -> dict:
-    seed, index, max_macs = args
+def one(args: tuple[int, int, int | None, float, float]) -> dict:
+    seed, index, max_macs, conv_share, depthwise_share = args
     rng = np.random.default_rng([seed, index])
-    m, n, k, elem, b_kn, a_constant, target = draw_case(rng, max_macs)
-    case = {"index": index, "m": m, "n": n, "k": k, "elem": elem, "b_kn": b_kn,
-            "a_constant": a_constant, "target": target}
+    draw = rng.random()
     try:
-        (check,) = check_file(matmul_text(rng, m, n, k, elem, b_kn, a_constant), target=target, seed=index)
-        case.update(ok=check.ok, problems=check.problems,
+        if draw < conv_share:
+            arguments = draw_conv(rng)
+            case = {"index": index, "kind": "conv", "arguments": repr(arguments)}
+            text, target = conv_text(rng, *arguments), "cortex-m4"
+        elif draw < conv_share + depthwise_share:
+            arguments = draw_depthwise(rng)
+            case = {"index": index, "kind": "depthwise", "arguments": repr(arguments)}
+            text, target = depthwise_text(rng, *arguments), "cortex-m4"
+        else:
+            m, n, k, elem, b_kn, a_constant, target = draw_case(rng, max_macs)
+            case = {"index": index, "kind": "matmul", "m": m, "n": n, "k": k, "elem": elem, "b_kn": b_kn,
+                    "a_constant": a_constant, "target": target}
+            text = matmul_text(rng, m, n, k, elem, b_kn, a_constant)
+        (check,) = check_file(text, target=target, seed=index)
+        problems = list(check.problems)
+        if "skipped" in check.matmuls or not check.counts_compared:
+            problems.append("not tiled, or counts not compared")
+        case.update(ok=not problems, problems=problems,
                     cycles_error=(check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"],
                     stack_reads=check.stack["reads"])
     except Exception as err:
+        case = {"index": index, "kind": "error"} if "case" not in locals() else case
         case.update(ok=False, problems=[f"{type(err).__name__}: {err}"])
     return case
+
+
+def error_summary(errors: list[float]) -> dict[str, float | None]:
+    return {"median": float(np.median(errors)) if errors else None,
+            "p90": float(np.percentile(errors, 90)) if errors else None,
+            "p99": float(np.percentile(errors, 99)) if errors else None,
+            "max": float(max(errors)) if errors else None, "count": len(errors)}
 
 
 def main() -> None:
@@ -38,11 +72,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-macs", type=int, default=200_000, help="cap on M*N*K (0: none)")
+    parser.add_argument("--conv-share", type=float, default=0.1, help="fraction of convolution cases")
+    parser.add_argument("--depthwise-share", type=float, default=0.1, help="fraction of depthwise cases")
     parser.add_argument("--json", help="write every case and the summary here")
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
-    jobs = [(args.seed, i, args.max_macs or None) for i in range(args.cases)]
+    jobs = [(args.seed, i, args.max_macs or None, args.conv_share, args.depthwise_share) for i in range(args.cases)]
     with ProcessPoolExecutor() as pool:
         for done, case in enumerate(pool.map(one, jobs, chunksize=4), 1):
             results.append(case)
@@ -55,12 +91,16 @@ def main() -> None:
     errors = [abs(c["cycles_error"]) for c in results if "cycles_error" in c]
     summary = {
         "cases": args.cases, "seed": args.seed, "max_macs": args.max_macs, "failures": len(failures),
-        "seconds": round(time.perf_counter() - started, 1),
-        "cycles_error_median": float(np.median(errors)) if errors else None,
-        "cycles_error_p90": float(np.percentile(errors, 90)) if errors else None,
-        "cycles_error_p99": float(np.percentile(errors, 99)) if errors else None,
-        "cycles_error_max": float(max(errors)) if errors else None,
+        "seconds": round(time.perf_counter() - started, 1), "cycles_error": error_summary(errors),
     }
+    groups = {"matmul, cortex-m4": lambda c: c["kind"] == "matmul" and c.get("target") == "cortex-m4",
+              "matmul, cortex-m4, K > 7": lambda c: (c["kind"] == "matmul" and c.get("target") == "cortex-m4"
+                                                     and c["k"] > 7),
+              "matmul, cortex-m3": lambda c: c["kind"] == "matmul" and c.get("target") == "cortex-m3",
+              "conv": lambda c: c["kind"] == "conv", "depthwise": lambda c: c["kind"] == "depthwise"}
+    for name, member in groups.items():
+        summary[f"cycles_error {name}"] = error_summary(
+            [abs(c["cycles_error"]) for c in results if "cycles_error" in c and member(c)])
     for key, value in summary.items():
         print(f"{key}: {value}")
     for case in failures[:20]:

@@ -250,6 +250,26 @@ def _int_width(mem: MemRefType) -> int | None:
     return None
 
 
+def constant_values(value: Value) -> np.ndarray | None:
+    """The elements of a compile-time constant operand: a `memref.get_global` of a constant
+    global, or an `arith.constant` dense tensor; None for anything else."""
+    found = _constant_global(value)
+    if found is not None:
+        return found[1]
+    owner = value.owner
+    operation = owner.operation if isinstance(owner, OpView) else owner
+    if not isinstance(operation, Operation) or operation.name != "arith.constant":
+        return None
+    attribute = operation.attributes["value"]
+    if not isinstance(attribute, DenseIntElementsAttr):
+        return None
+    dense = DenseIntElementsAttr(attribute)
+    shape = ShapedType(value.type).shape
+    if dense.is_splat:
+        return np.full(shape, int(dense.get_splat_value()), dtype=np.int64)
+    return np.array(dense).astype(np.int64).reshape(shape)
+
+
 def _constant_global(value: Value) -> tuple[str, np.ndarray] | None:
     """The symbol and values of a `memref.get_global` of a constant, initialised global."""
     owner = value.owner

@@ -68,9 +68,10 @@ BUFFERIZE = Stage(
 LOWERING_NAME = "mema-lowering"
 # What `--emit=llvm|asm|obj` and api.compile_module run: bufferize (tensor modules), make copies
 # loops and intermediate buffers static, tile, then lower.
-COMPILE_PIPELINE = f"{BUFFERIZE.name},mema-copies-to-linalg,mema-static-buffers,mema-tile,{LOWERING_NAME}"
-# The same without mema-tile: upstream MLIR's own lowering of every op, for comparisons.
-UNTILED_PIPELINE = COMPILE_PIPELINE.replace(",mema-tile,", ",")
+COMPILE_PIPELINE = (f"{BUFFERIZE.name},mema-copies-to-linalg,mema-static-buffers,mema-tile,mema-narrow-shifts,"
+                    f"{LOWERING_NAME}")
+# Without mema's rewrites: upstream MLIR's own lowering of every op, for comparisons.
+UNTILED_PIPELINE = COMPILE_PIPELINE.replace(",mema-tile,mema-narrow-shifts,", ",")
 
 
 def named_pipelines() -> dict[str, tuple[str, ...]]:
