@@ -27,15 +27,17 @@ from mema_mlir.model.depthwise import DepthwiseProblem, choose_depthwise
 
 OBJECTIVES = ("cycles", "accesses", "energy")
 KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
+CMSIS_NN = "cmsis-nn"
 _FIXED = re.compile(r"^fixed:(\d+)x(\d+)(?::(\w+)/(\w+)(?:/(\w+))?)?$")
 FIXED_SYNTAX = "fixed:MRxNR or fixed:MRxNR:AFORM/BFORM[/KEPT] (e.g. fixed:2x2, fixed:2x2:bytes/packed/b)"
 
 
 def parse_schedule_option(text: str) -> tuple | str:
-    """`analytic`, `exhaustive`, `fixed:MRxNR` or `fixed:MRxNR:AFORM/BFORM[/KEPT]` (the tile and,
-    optionally, the operand forms and the kept operand, e.g. CMSIS-NN's kernel as
+    """`analytic`, `exhaustive`, `cmsis-nn` (CMSIS-NN's kernel shapes, per op: see
+    cmsis_nn_schedule), `fixed:MRxNR` or `fixed:MRxNR:AFORM/BFORM[/KEPT]` (the tile and,
+    optionally, the operand forms and the kept operand, e.g. CMSIS-NN's convolution kernel as
     fixed:2x2:bytes/packed/b); ValueError with the accepted forms otherwise."""
-    if text in ("analytic", "exhaustive"):
+    if text in ("analytic", "exhaustive", CMSIS_NN):
         return text
     match = _FIXED.match(text)
     if match and int(match.group(1)) > 0 and int(match.group(2)) > 0:
@@ -45,7 +47,17 @@ def parse_schedule_option(text: str) -> tuple | str:
         forms = (match.group(3), match.group(4), match.group(5))
         model.check_forms(*forms)
         return ("fixed", mr, nr, forms)
-    raise ValueError(f"schedule '{text}': expected analytic, exhaustive or {FIXED_SYNTAX}")
+    raise ValueError(f"schedule '{text}': expected analytic, exhaustive, {CMSIS_NN} or {FIXED_SYNTAX}")
+
+
+def cmsis_nn_schedule(problem: model.Problem) -> tuple:
+    """CMSIS-NN's kernel shape for one op, as a fixed schedule: a 2x2 tile with int8 weights
+    split by SXTB16 in the loop and the activations packed to int16 (its q15 im2col buffer);
+    for a matrix-vector product (N = 1), 2 rows of int8 weights against the int8 vector read in
+    place (its fully-connected kernel), or packed when the op can only read it packed."""
+    if problem.n == 1:
+        return ("fixed", 2, 1, ("bytes", "words" if problem.b_in_place else "packed", "b"))
+    return ("fixed", 2, 2, ("bytes", "packed", "b"))
 
 
 @dataclass(frozen=True)
@@ -208,11 +220,10 @@ def _fill_prediction(decision: Decision, cost: model.Cost, buffer_bytes: int) ->
 
 def plan_depthwise(op: Operation, options: ModelOptions, target: model.Target,
                    base: Decision) -> DepthwisePlan | Decision:
-    """Decide one depthwise convolution: the tile width of least cost (or why not tiled)."""
-    schedule_option = parse_schedule_option(options.schedule)
-    if isinstance(schedule_option, tuple):
-        raise PlanError(f"cannot apply {options.schedule}: a depthwise convolution's tile is 4 channels "
-                        "by the pixels the model picks (use schedule=analytic)")
+    """Decide one depthwise convolution: the tile width of least cost (or why not tiled). Its
+    tile is always 4 channels by the pixels the model picks: a `fixed:MRxNR` schedule (a matmul
+    tile) does not apply to it, so that a whole model can be compiled with one (the report's
+    `search` says `analytic`)."""
     try:
         operands = read_depthwise(op)
     except UnsupportedMatmul as err:
@@ -257,14 +268,17 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
         base.skipped = str(err)
         return base
     problem = describe_problem(operands, target)
+    search = cmsis_nn_schedule(problem) if schedule_option == CMSIS_NN else schedule_option
     if not model.families(problem, target) and not isinstance(schedule_option, tuple):
         base.skipped = (f"no kernel of target '{target.name}' applies: a convolution's input is read "
                         "packed, which needs the DSP kernels (SMLAD/SXTB16)")
         return base
     started = time.perf_counter()
     try:
-        choice = model.choose(problem, target, objective=options.objective, search=schedule_option)
+        choice = model.choose(problem, target, objective=options.objective, search=search)
     except model.ScheduleError as err:
+        if schedule_option == CMSIS_NN:
+            raise PlanError(f"cannot apply cmsis-nn (CMSIS-NN's {search[1]}x{search[2]} kernel shape): {err}") from None
         raise PlanError(str(err)) from None
     elapsed = time.perf_counter() - started
     schedule = choice.schedule
@@ -278,7 +292,7 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
     base.objective = options.objective
     _fill_prediction(base, cost, model.buffer_bytes(problem, schedule.family, schedule.nr))
     base.lower_bound = {"loads": choice.lower_bound.loads, "stores": choice.lower_bound.stores}
-    base.search = schedule_option if isinstance(schedule_option, str) else "fixed"
+    base.search = schedule_option if isinstance(schedule_option, str) else "fixed"  # cmsis-nn stays named
     base.search_seconds = elapsed
     return Plan(operands, problem, choice, base)
 

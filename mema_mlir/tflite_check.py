@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from mema_mlir import api
+from mema_mlir import api, model
 from mema_mlir.emulator import Buffer, run_function
 from mema_mlir.lowering.stages import COMPILE_PIPELINE
+from mema_mlir.model.costs import counted_energy_nj
 from mema_mlir.tflite_import import TFLiteImportError, import_tflite, symbol_name
 
 KERNELS = ("reference", "optimized")
@@ -39,6 +40,8 @@ class InputRun:
     stores: int
     stack_reads: int
     stack_writes: int
+    memory: dict[str, tuple[int, int]] = field(default_factory=dict)  # (reads, writes) per memory
+    energy_nj: float = 0.0  # estimated: the target's per-cycle and per-access figures
 
 
 @dataclass
@@ -79,6 +82,7 @@ def check_model(path: Path, *, inputs: int = 8, seed: int = 0, kernels: str = "r
     """Import, compile (with `pipeline`) and run `inputs` random inputs; compare each with the
     interpreter."""
     name = symbol_name(path.stem)
+    target_description = model.load_target(target)
     text = import_tflite(path, name)
     compiled = api.compile_module(text, emit_kind="obj", target=target, objective=objective, schedule=schedule,
                                   pipeline=pipeline)
@@ -101,11 +105,13 @@ def check_model(path: Path, *, inputs: int = 8, seed: int = 0, kernels: str = "r
         difference = max(int(np.abs(result.outputs[f"out{i}"].astype(np.int64) - e.astype(np.int64)).max())
                          for i, e in enumerate(expected))
         data = {k: c for k, c in result.traffic.regions.items() if k != "stack"}
+        memory = {k: (c.reads, c.writes) for k, c in data.items()}
         check.runs.append(InputRun(
             exact=difference == 0, max_difference=difference, cycles=result.cycles,
             instructions=result.instructions, loads=sum(c.reads for c in data.values()),
             stores=sum(c.writes for c in data.values()), stack_reads=result.traffic.regions["stack"].reads,
-            stack_writes=result.traffic.regions["stack"].writes))
+            stack_writes=result.traffic.regions["stack"].writes, memory=memory,
+            energy_nj=counted_energy_nj(target_description, result.cycles, memory)))
         sections = result.image.sections
         check.text_bytes = sum(s.size for s in sections if s.executable)
         check.flash_bytes = sum(s.size for s in sections if s.region == "flash")

@@ -315,6 +315,16 @@ def energy_nj(problem: Problem, target: Target, cycles: float, traffic: tuple[fl
     return total
 
 
+def counted_energy_nj(target: Target, cycles: int, accesses: dict[str, tuple[int, int]]) -> float:
+    """Estimated energy of a measured run: its cycles and its (reads, writes) per memory, at the
+    target's figures (the same estimate as energy_nj, over counts instead of predictions)."""
+    total = cycles * target.energy_per_cycle_nj
+    for where, (reads, writes) in accesses.items():
+        memory = target.memory(where)
+        total += reads * memory.read_energy_nj + writes * memory.write_energy_nj
+    return total
+
+
 def objective_value(objective: str, problem: Problem, target: Target, r: Rates, x: Vector) -> float:
     """One objective at monomials x: exact for integer block counts, a lower bound for relaxed."""
     traffic = r.traffic(x)

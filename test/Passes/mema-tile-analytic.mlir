@@ -1,5 +1,6 @@
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile)' 2>&1 | FileCheck %s
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{target=cortex-m3})' 2>&1 | FileCheck %s --check-prefix=NODSP
+// RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{schedule=cmsis-nn})' 2>&1 | FileCheck %s --check-prefix=CMSIS
 
 // The analytic schedule: the loops step by the tile the remark reports (remarks print first).
 
@@ -75,6 +76,13 @@ func.func @conv(%im2col: memref<12x64xi8>, %acc: memref<16x12xi32>) {
     ins(%w, %im2col : memref<16x64xi8>, memref<12x64xi8>) outs(%acc : memref<16x12xi32>)
   return
 }
+
+// The CMSIS-NN baseline, per op: 2x2 with int8 weights and int16-packed activations; 2x1 with
+// both int8 for the matrix-vector product (its fully-connected kernel).
+// CMSIS: remark: mema: 4x4x64 i8: tile 2x2 smlad (A bytes, B packed, B kept{{.*}}cmsis-nn search
+// CMSIS: remark: mema: 128x1x640 i8: tile 2x1 smlad (A bytes, B words, B kept{{.*}}cmsis-nn search
+// CMSIS: remark: mema: 33x17x35 i8: tile 2x2 smlad (A bytes, B packed, B kept
+// CMSIS: remark: mema: 16x12x64 i8: tile 2x2 smlad (A bytes, B packed, B kept
 
 // A core without the DSP extension never gets SMLAD: multiply-add on element loads. The module
 // is marked so that llc compiles it without loop strength reduction (it would undo the k loop's

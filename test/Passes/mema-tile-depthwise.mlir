@@ -1,5 +1,6 @@
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile)' 2>&1 | FileCheck %s
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{target=cortex-m3})' 2>&1 | FileCheck %s --check-prefix=NODSP
+// RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{schedule=fixed:2x2})' 2>&1 | FileCheck %s --check-prefix=FIXED
 
 // A quantized depthwise convolution is tiled as 4 channels x P output pixels: one input word holds
 // 4 channels of a pixel, UXTB16 splits it into channels (0, 2) and (1, 3) as halfwords, and
@@ -77,6 +78,10 @@ func.func @unsupported(%x6: memref<1x5x5x6xi8>, %y6: memref<1x3x3x6x1xi32>, %x4:
     ins(%x4, %wm, %izp, %zero : memref<1x5x5x4xi8>, memref<3x3x4x2xi8>, i32, i32) outs(%ym : memref<1x3x3x4x2xi32>)
   return
 }
+
+// A fixed matmul tile does not apply to depthwise convolutions: they keep their own tile, so
+// that a whole model compiles with --mema-schedule=fixed:2x2.
+// FIXED: remark: mema: depthwise 8 channels x 20 pixels x 9 taps: tile 4 channels x {{[0-9]+}} pixels
 
 // Without DSP (no UXTB16, SMLABB) depthwise convolutions stay as they are.
 // NODSP: remark: mema: matmul left unchanged: target 'cortex-m3' has no DSP extension (SMLABB/SXTB16)

@@ -15,7 +15,7 @@
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{colour=red})' 2>&1 | FileCheck %s --check-prefix=NOOPT
 // NOOPT: mema-opt: error: pass 'mema-tile' has no option 'colour' (options: objective, schedule, target)
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{schedule=fixed:0x2})' 2>&1 | FileCheck %s --check-prefix=BADSCHED
-// BADSCHED: error: pass 'mema-tile': schedule 'fixed:0x2': expected analytic, exhaustive or fixed:MRxNR
+// BADSCHED: error: pass 'mema-tile': schedule 'fixed:0x2': expected analytic, exhaustive, cmsis-nn or fixed:MRxNR
 // Forcing operand forms that no kernel has lists the ones that exist.
 // RUN: not mema-opt %s --mema-schedule=fixed:2x2:bytes/weird 2>&1 | FileCheck %s --check-prefix=BADFORMS
 // BADFORMS: mema-opt: error: --mema-schedule: no kernel reads A as 'bytes' and B as 'weird' (A: bytes, elements, halves, pairs; B: elements, packed, strided, words; kept: a, b, ab)
@@ -39,6 +39,10 @@
 // FLAG: mema-opt: error: unrecognized arguments: --no-such-flag
 // RUN: not mema-opt %s --mema-target=pdp-11 2>&1 | FileCheck %s --check-prefix=TARGET
 // TARGET: mema-opt: error: {{.*}}pdp-11
+
+// CMSIS-NN's kernel shapes need the DSP extension: a located error naming the baseline.
+// RUN: not mema-opt %S/Inputs/int8-matmul.mlir --emit=asm --mema-target=cortex-m3 --mema-schedule=cmsis-nn 2>&1 | FileCheck %s --check-prefix=CMSISM3
+// CMSISM3: int8-matmul.mlir:3:3: error: mema-tile: cannot apply cmsis-nn (CMSIS-NN's 2x2 kernel shape): A bytes / B packed / kept b does not apply to this i8 problem on 'cortex-m3'
 
 // A failing pass: the output file is not written.
 // RUN: rm -f %t.out
