@@ -88,14 +88,23 @@ def mark_no_unwind(module: Module) -> None:
 def emit_lowered(module: Module, target: Target, kind: str) -> bytes:
     """LLVM IR (`llvm`), assembly (`asm`) or an object (`obj`) from an LLVM-dialect module."""
     mark_no_unwind(module)
-    attributes = module.operation.attributes
-    disable_lsr = DISABLE_LSR_ATTRIBUTE in attributes
-    if disable_lsr:
-        del attributes[DISABLE_LSR_ATTRIBUTE]
+    disable_lsr = take_disable_lsr(module)
     llvm_ir = translate_to_llvm_ir(str(module))
     if kind == "llvm":
+        if disable_lsr:  # the attribute does not survive translation: say it in the IR
+            llvm_ir = f"; mema: compile with llc -disable-lsr (MLA-kernel tiles, {DISABLE_LSR_ATTRIBUTE})\n{llvm_ir}"
         return llvm_ir.encode()
     return compile_llvm_ir(llvm_ir, target, "asm" if kind == "asm" else "obj", disable_lsr)
+
+
+def take_disable_lsr(module: Module) -> bool:
+    """Whether mema-tile marked `module` for llc without loop strength reduction; the mark is
+    removed (it is for llc's command line, not for mlir-translate)."""
+    attributes = module.operation.attributes
+    if DISABLE_LSR_ATTRIBUTE not in attributes:
+        return False
+    del attributes[DISABLE_LSR_ATTRIBUTE]
+    return True
 
 
 def translate_to_llvm_ir(llvm_dialect: str) -> str:

@@ -252,7 +252,15 @@ def _int_width(mem: MemRefType) -> int | None:
 
 def constant_values(value: Value) -> np.ndarray | None:
     """The elements of a compile-time constant operand: a `memref.get_global` of a constant
-    global, or an `arith.constant` dense tensor; None for anything else."""
+    global, or an `arith.constant` dense tensor; None for anything else (and for element types
+    numpy cannot hold, such as i1 or i4)."""
+    try:
+        return _constant_values(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _constant_values(value: Value) -> np.ndarray | None:
     found = _constant_global(value)
     if found is not None:
         return found[1]

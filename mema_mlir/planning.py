@@ -54,10 +54,13 @@ def cmsis_nn_schedule(problem: model.Problem) -> tuple:
     """CMSIS-NN's kernel shape for one op, as a fixed schedule: a 2x2 tile with int8 weights
     split by SXTB16 in the loop and the activations packed to int16 (its q15 im2col buffer);
     for a matrix-vector product (N = 1), 2 rows of int8 weights against the int8 vector read in
-    place (its fully-connected kernel), or packed when the op can only read it packed."""
+    place (its fully-connected kernel), or packed when the op can only read it packed. int16
+    weights are read as halfword pairs (its q15 kernels); a side of 1 stays 1."""
+    a_form = "bytes" if problem.elem == "i8" else "halves"
+    mr = min(2, problem.m)
     if problem.n == 1:
-        return ("fixed", 2, 1, ("bytes", "words" if problem.b_in_place else "packed", "b"))
-    return ("fixed", 2, 2, ("bytes", "packed", "b"))
+        return ("fixed", mr, 1, (a_form, "words" if problem.b_in_place else "packed", "b"))
+    return ("fixed", mr, 2, (a_form, "packed", "b"))
 
 
 @dataclass(frozen=True)
@@ -277,8 +280,9 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
     try:
         choice = model.choose(problem, target, objective=options.objective, search=search)
     except model.ScheduleError as err:
-        if schedule_option == CMSIS_NN:
-            raise PlanError(f"cannot apply cmsis-nn (CMSIS-NN's {search[1]}x{search[2]} kernel shape): {err}") from None
+        if schedule_option == CMSIS_NN:  # a baseline: the op is left to the lowering, said why
+            base.skipped = f"cmsis-nn: CMSIS-NN's {search[1]}x{search[2]} kernel shape cannot run here: {err}"
+            return base
         raise PlanError(str(err)) from None
     elapsed = time.perf_counter() - started
     schedule = choice.schedule

@@ -1,6 +1,7 @@
 """`--emit=transform`: MEMA's tile sizes as a transform-dialect script, for C++-only MLIR flows.
 
-The payload gets a `mema.id` on each decided matmul; `@__transform_main` matches each by its id
+The payload gets a `mema.id` on each decided `linalg.matmul` (convolutions are not tiled this
+way); `@__transform_main` matches each by its id
 and tiles it with (mr, nr) in the schedule's loop order. `mlir-opt --transform-interpreter`
 applies it without Python.
 """
@@ -18,8 +19,11 @@ from mema_mlir.planning import Decision
 def transform_script(module: Module, decisions: Sequence[Decision]) -> str:
     """The annotated payload with the named sequence appended inside the module."""
     tiles: list[str] = []
-    decided = [d for d in decisions if not d.skipped]
-    for index, (op, decision) in enumerate(zip(matmul_ops(module.operation), decided, strict=False)):
+    # One decision per op matmul_ops finds, in its order (skipped ones included); convolutions'
+    # tiles are not (mr, nr) tiles of their linalg op, so only plain matmuls get a transform.
+    pairs = list(zip(matmul_ops(module.operation), decisions, strict=False))
+    chosen = [(op, d) for op, d in pairs if not d.skipped and op.name == "linalg.matmul"]
+    for index, (op, decision) in enumerate(chosen):
         op.attributes["mema.id"] = IntegerAttr.get(IntegerType.get_signless(64), index)
         interchange = "[0, 1, 2]" if decision.schedule["loop_order"] == "ij" else "[1, 0, 2]"
         tiles.append(

@@ -21,9 +21,19 @@ def run_guarded(pass_name: str, root: Operation, pass_: object, body: Callable[[
         pass_.signal_pass_failure()  # type: ignore[attr-defined]
     except Exception as err:
         root.location.emit_error(
-            f"{pass_name}: internal error ({type(err).__name__}: {err}); please report it with this input"
+            f"{pass_name}: internal error ({_one_line(err)}); please report it with this input"
         )
         pass_.signal_pass_failure()  # type: ignore[attr-defined]
+
+
+def _one_line(err: Exception) -> str:
+    """The exception as one line: an error raised inside an MLIR callback (a walk) arrives
+    wrapped, its message holding the whole traceback, of which the last line is the error."""
+    message = str(err)
+    if "Traceback (most recent call last)" in message:
+        lines = [line for line in message.splitlines() if line.strip()]
+        return lines[-1].strip() if lines else type(err).__name__
+    return f"{type(err).__name__}: {message}"
 
 
 def planned_matmuls(pass_name: str, options: ModelOptions, root: Operation, pass_: object,

@@ -62,6 +62,12 @@ def shift_range(amount: Value) -> tuple[int, int] | None:
     generic = generic.operation if isinstance(generic, OpView) else generic
     if generic is None or generic.name != "linalg.generic":
         return None
+    # Only an input's block argument is its operand's element: an output's carries the running
+    # value (a reduction's accumulator), whatever its initial contents.
+    if source.arg_number >= len(generic.opview.inputs):
+        return None
+    if not isinstance(source.type, IntegerType) or IntegerType(source.type).width not in (8, 16, 32, 64):
+        return None
     values = constant_values(generic.operands[source.arg_number])
     if values is None or values.size == 0:
         return None

@@ -72,6 +72,7 @@ COMPILE_PIPELINE = (f"{BUFFERIZE.name},mema-copies-to-linalg,mema-static-buffers
                     f"{LOWERING_NAME}")
 # Without mema's rewrites: upstream MLIR's own lowering of every op, for comparisons.
 UNTILED_PIPELINE = COMPILE_PIPELINE.replace(",mema-tile,mema-narrow-shifts,", ",")
+assert "mema-tile" not in UNTILED_PIPELINE and "mema-narrow-shifts" not in UNTILED_PIPELINE
 
 
 def named_pipelines() -> dict[str, tuple[str, ...]]:

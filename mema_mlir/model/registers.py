@@ -37,8 +37,9 @@ def registers_needed(elem: str, family: Family, mr: int, nr: int) -> int:
     return mr * nr + staging_registers(elem, family, mr, nr) + LOOP_AND_ADDRESS_REGISTERS
 
 
-# The tiles llc (22.1.8, -O3 -disable-lsr, cortex-m4) allocates without any stack access in
-# the inner loop of the MLA kernel, for every shape of benchmarks/calibrate_registers.py,
+# The tiles llc (22.1.8, -O3 -disable-lsr: mema passes it for every module with MLA tiles,
+# cortex-m4) allocates without any stack access in the inner loop of the MLA kernel, for every
+# shape of benchmarks/calibrate_registers.py,
 # reduced to their down-closed part (every smaller tile is in too, which the optimiser's
 # monotonicity needs). Regenerate with `python benchmarks/calibrate_registers.py`.
 # test/unit/test_no_spill.py checks that every legal tile compiles without a spill.

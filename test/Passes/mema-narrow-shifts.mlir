@@ -3,6 +3,14 @@
 // TOSA's rescale after tosa-to-arith: an i64 shift by a per-channel amount read from a constant.
 // Every amount is in [32, 63], so the shift reads the high half only: hi(v) >> (k - 32) in i32.
 // CHECK-LABEL: func.func @rescale
+// The rounding term 1 << k: 1 shifted by k - 32 in i32, then placed in the high half.
+// CHECK: %[[K1:.*]] = arith.trunci %{{.*}} : i64 to i32
+// CHECK: %[[R1:.*]] = arith.subi %[[K1]], %c32_i32{{.*}} : i32
+// CHECK: %[[ONE:.*]] = arith.trunci %c1_i64 : i64 to i32
+// CHECK: %[[P:.*]] = arith.shli %[[ONE]], %[[R1]] : i32
+// CHECK: %[[PW:.*]] = arith.extui %[[P]] : i32 to i64
+// CHECK: arith.shli %[[PW]], %c32_i64{{.*}} : i64
+// Then the shift itself.
 // CHECK: %[[SUM:.*]] = arith.addi %{{.*}}, %{{.*}} : i64
 // CHECK: %[[K:.*]] = arith.trunci %{{.*}} : i64 to i32
 // CHECK: %[[REST:.*]] = arith.subi %[[K]], %c32_i32{{.*}} : i32
@@ -10,8 +18,9 @@
 // CHECK: %[[HI:.*]] = arith.trunci %[[HI64]] : i64 to i32
 // CHECK: %[[Q:.*]] = arith.shrsi %[[HI]], %[[REST]] : i32
 // CHECK: arith.extsi %[[Q]] : i32 to i64
-// The rounding term 1 << k: the low half shifted by k - 32, then into the high half.
-// CHECK-NOT: arith.shrsi %{{.*}}, %{{.*}} : i64
+// No i64 shift by a run-time amount is left.
+// CHECK-NOT: arith.sh{{.*}} %{{[0-9]+}} : i64
+// CHECK: return
 memref.global "private" constant @shift : memref<4xi8> = dense<[32, 37, 50, 63]>
 memref.global "private" constant @mult : memref<4xi32> = dense<[1073741824, 2147483647, -2147483648, 5]>
 func.func @rescale(%x: memref<2x4xi32>, %y: memref<2x4xi32>) {
@@ -60,11 +69,23 @@ func.func @on_tensors(%x: tensor<3xi64>) -> tensor<3xi64> {
 // -----
 
 // One amount below 32 (31): the shift may touch both halves, so it stays as it is; the same
-// for an amount that is not a compile-time constant.
+// for an amount that is not a compile-time constant, for a signed extension reaching below 32,
+// for an output's block argument (a reduction's running value, whatever its initial
+// contents), and for an i1 amount (no crash).
 // CHECK-LABEL: func.func @left_alone
-// CHECK: arith.shrsi %{{.*}}, %{{.*}} : i64
-// CHECK: arith.shrui %{{.*}}, %{{.*}} : i64
-func.func @left_alone(%x: tensor<3xi64>, %kk: tensor<3xi8>) -> (tensor<3xi64>, tensor<3xi64>) {
+// CHECK-NOT: arith.subi
+// CHECK: arith.shrsi %in, %{{[0-9]+}} : i64
+// CHECK-NOT: arith.subi
+// CHECK: arith.shrui %in, %{{[0-9]+}} : i64
+// CHECK-NOT: arith.subi
+// CHECK: arith.shrsi %in, %{{[0-9]+}} : i64
+// CHECK-NOT: arith.subi
+// CHECK: arith.shrui %in, %{{[0-9]+}} : i64
+// CHECK-NOT: arith.subi
+// CHECK: arith.shli %in, %{{[0-9]+}} : i64
+// CHECK-NOT: arith.subi
+// CHECK: return
+func.func @left_alone(%x: tensor<3xi64>, %kk: tensor<3xi8>, %acc: tensor<i64>) -> (tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<i8>, tensor<3xi64>) {
   %k = arith.constant dense<[40, 31, 62]> : tensor<3xi8>
   %e = tensor.empty() : tensor<3xi64>
   %r = linalg.generic {indexing_maps = [affine_map<(c) -> (c)>, affine_map<(c) -> (c)>, affine_map<(c) -> (c)>], iterator_types = ["parallel"]}
@@ -81,5 +102,30 @@ func.func @left_alone(%x: tensor<3xi64>, %kk: tensor<3xi8>) -> (tensor<3xi64>, t
     %s = arith.shrui %xi, %k64 : i64
     linalg.yield %s : i64
   } -> tensor<3xi64>
-  return %r, %r2 : tensor<3xi64>, tensor<3xi64>
+  %ks = arith.constant dense<[40, -1, 62]> : tensor<3xi8>
+  %r3 = linalg.generic {indexing_maps = [affine_map<(c) -> (c)>, affine_map<(c) -> (c)>, affine_map<(c) -> (c)>], iterator_types = ["parallel"]}
+      ins(%x, %ks : tensor<3xi64>, tensor<3xi8>) outs(%e : tensor<3xi64>) {
+  ^bb0(%xi: i64, %ki: i8, %o: i64):
+    %k64 = arith.extsi %ki : i8 to i64
+    %s = arith.shrsi %xi, %k64 : i64
+    linalg.yield %s : i64
+  } -> tensor<3xi64>
+  %init = arith.constant dense<40> : tensor<i8>
+  %r4 = linalg.generic {indexing_maps = [affine_map<(c) -> (c)>, affine_map<(c) -> ()>], iterator_types = ["reduction"]}
+      ins(%x : tensor<3xi64>) outs(%init : tensor<i8>) {
+  ^bb0(%xi: i64, %o: i8):
+    %k64 = arith.extui %o : i8 to i64
+    %s = arith.shrui %xi, %k64 : i64
+    %t = arith.trunci %s : i64 to i8
+    linalg.yield %t : i8
+  } -> tensor<i8>
+  %kb = arith.constant dense<true> : tensor<3xi1>
+  %r5 = linalg.generic {indexing_maps = [affine_map<(c) -> (c)>, affine_map<(c) -> (c)>, affine_map<(c) -> (c)>], iterator_types = ["parallel"]}
+      ins(%x, %kb : tensor<3xi64>, tensor<3xi1>) outs(%e : tensor<3xi64>) {
+  ^bb0(%xi: i64, %ki: i1, %o: i64):
+    %k64 = arith.extui %ki : i1 to i64
+    %s = arith.shli %xi, %k64 : i64
+    linalg.yield %s : i64
+  } -> tensor<3xi64>
+  return %r, %r2, %r3, %r4, %r5 : tensor<3xi64>, tensor<3xi64>, tensor<3xi64>, tensor<i8>, tensor<3xi64>
 }

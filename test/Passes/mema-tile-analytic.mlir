@@ -1,6 +1,7 @@
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile)' 2>&1 | FileCheck %s
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{target=cortex-m3})' 2>&1 | FileCheck %s --check-prefix=NODSP
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{schedule=cmsis-nn})' 2>&1 | FileCheck %s --check-prefix=CMSIS
+// RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{schedule=cmsis-nn target=cortex-m3})' 2>&1 | FileCheck %s --check-prefix=CMSISM3
 
 // The analytic schedule: the loops step by the tile the remark reports (remarks print first).
 
@@ -83,6 +84,9 @@ func.func @conv(%im2col: memref<12x64xi8>, %acc: memref<16x12xi32>) {
 // CMSIS: remark: mema: 128x1x640 i8: tile 2x1 smlad (A bytes, B words, B kept{{.*}}cmsis-nn search
 // CMSIS: remark: mema: 33x17x35 i8: tile 2x2 smlad (A bytes, B packed, B kept
 // CMSIS: remark: mema: 16x12x64 i8: tile 2x2 smlad (A bytes, B packed, B kept
+// A baseline never fails the compile: where CMSIS-NN's shape cannot run (no DSP here), the op
+// is left to the lowering and the remark says why.
+// CMSISM3-COUNT-4: remark: mema: matmul left unchanged: cmsis-nn: CMSIS-NN's 2x{{[12]}} kernel shape cannot run here: A bytes / B {{packed|words}} / kept b does not apply to this i8 problem on 'cortex-m3'
 
 // A core without the DSP extension never gets SMLAD: multiply-add on element loads. The module
 // is marked so that llc compiles it without loop strength reduction (it would undo the k loop's

@@ -40,10 +40,6 @@
 // RUN: not mema-opt %s --mema-target=pdp-11 2>&1 | FileCheck %s --check-prefix=TARGET
 // TARGET: mema-opt: error: {{.*}}pdp-11
 
-// CMSIS-NN's kernel shapes need the DSP extension: a located error naming the baseline.
-// RUN: not mema-opt %S/Inputs/int8-matmul.mlir --emit=asm --mema-target=cortex-m3 --mema-schedule=cmsis-nn 2>&1 | FileCheck %s --check-prefix=CMSISM3
-// CMSISM3: int8-matmul.mlir:3:3: error: mema-tile: cannot apply cmsis-nn (CMSIS-NN's 2x2 kernel shape): A bytes / B packed / kept b does not apply to this i8 problem on 'cortex-m3'
-
 // A failing pass: the output file is not written.
 // RUN: rm -f %t.out
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{schedule=fixed:2x2})' -o %t.out 2>&1 | FileCheck %s --check-prefix=FAILED

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mema_mlir import api
+from mema_mlir.lowering.stages import COMPILE_PIPELINE, LOWERING_NAME
 from mema_mlir.run import check_file
 
 CASES = 8
@@ -63,3 +65,13 @@ def test_narrowed_shifts_are_bit_exact(case: int) -> None:
     text = rescale_text(rng, rows, channels, shifts)
     (check,) = check_file(text, seed=case)
     assert check.bit_exact and check.problems == [], check.problems
+    # ... and the object compared is the rewritten one: after the compile pipeline (before the
+    # lowering), every i64 shift left is by a constant (32, or the rounding term's 1).
+    before_lowering = COMPILE_PIPELINE.replace(f",{LOWERING_NAME}", "")
+    rewritten = api.compile_module(text, emit_kind="mlir", pipeline=before_lowering).output.decode()
+    shifts_i64 = [line for line in rewritten.splitlines()
+                  if line.strip().split(" = ")[-1].startswith(("arith.shrsi", "arith.shrui", "arith.shli"))
+                  and line.rstrip().endswith(": i64")]
+    assert len(shifts_i64) >= 4, rewritten
+    amounts = [line.split(",")[-1].split(":")[0].strip() for line in shifts_i64]
+    assert all(amount.startswith(("%c32_i64", "%c1_i64")) for amount in amounts), shifts_i64
