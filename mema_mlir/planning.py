@@ -112,10 +112,20 @@ class Decision:
             entry["tile"] = {"mr": self.schedule["mr"], "nr": self.schedule["nr"], "kr": self.k}
         return entry
 
+    def op_kind(self) -> str:
+        """What the user wrote, in words: remarks must not call a convolution a matmul."""
+        if self.op == "linalg.matmul":
+            return "matmul"
+        if "depthwise" in self.op:
+            return "depthwise conv"
+        if "conv" in self.op:
+            return "conv"
+        return self.op
+
     def remark(self) -> str:
         """One human-readable line, like clang's -Rpass remarks."""
         if self.skipped:
-            return f"mema: matmul left unchanged: {self.skipped}"
+            return f"mema: {self.op_kind()} left unchanged: {self.skipped}"
         s, p, lb = self.schedule, self.predicted, self.lower_bound
         accesses = p["loads"] + p["stores"]
         bound = lb["loads"] + lb["stores"]

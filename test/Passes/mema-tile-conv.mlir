@@ -9,8 +9,8 @@
 // Remarks print first (stderr), one per op of each chunk, at the op.
 // CHECK: mema-tile-conv.mlir:{{[0-9]+}}:3: remark: mema: conv as 8x20x36 i8: tile [[MR:[0-9]+]]x[[NR:[0-9]+]] smlad (A pairs, B packed, {{.*}}loop order ji)
 // CHECK: remark: mema: conv as 5x16x12 i8
-// CHECK: remark: mema: matmul left unchanged: filter zero point 3: only symmetric filters (zero point 0) are supported
-// CHECK: remark: mema: matmul left unchanged: dilations [2, 2]: only 1 is supported
+// CHECK: remark: mema: conv left unchanged: filter zero point 3: only symmetric filters (zero point 0) are supported
+// CHECK: remark: mema: conv left unchanged: dilations [2, 2]: only 1 is supported
 // The first packed row of pixel p = (p // 4, p % 4): input[p // 4 + kh, p % 4, 0], 4 channels.
 // CHECK: #[[ROW0:.*]] = affine_map<(d0) -> (((d0 floordiv 4) * 6 + d0 mod 4) * 4)>
 // CHECK-DAG: memref.global "private" @[[PACK:__mema_pack[0-9]+]] : memref<{{[0-9]+}}xi16> = dense<0>
@@ -70,4 +70,4 @@ func.func @unsupported(%x: memref<1x7x6x4xi8>, %w: memref<8x3x3x4xi8>, %y: memre
 }
 
 // Without DSP there is no kernel that reads a packed input: convolutions stay as they are.
-// NODSP: remark: mema: matmul left unchanged: no kernel of target 'cortex-m3' applies
+// NODSP: remark: mema: conv left unchanged: no kernel of target 'cortex-m3' applies

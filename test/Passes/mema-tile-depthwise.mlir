@@ -9,9 +9,9 @@
 // Remarks print first (stderr), one per op of each chunk, at the op.
 // CHECK: mema-tile-depthwise.mlir:{{[0-9]+}}:3: remark: mema: depthwise 8 channels x 20 pixels x 9 taps: tile 4 channels x [[P:[0-9]+]] pixels (SMLABB/SMLATT), {{[0-9]+}} loads, {{[0-9]+}} stores
 // CHECK: remark: mema: depthwise 4 channels x 9 pixels x 4 taps
-// CHECK: remark: mema: matmul left unchanged: 6 channels: the depthwise kernel takes 4 channels per input word
-// CHECK: remark: mema: matmul left unchanged: filter zero point 1: only symmetric filters (zero point 0) are supported
-// CHECK: remark: mema: matmul left unchanged: channel multiplier 2: only 1 is supported
+// CHECK: remark: mema: depthwise conv left unchanged: 6 channels: the depthwise kernel takes 4 channels per input word
+// CHECK: remark: mema: depthwise conv left unchanged: filter zero point 1: only symmetric filters (zero point 0) are supported
+// CHECK: remark: mema: depthwise conv left unchanged: channel multiplier 2: only 1 is supported
 // Group 0, tap (0, 0): filter values 1 2 3 4 as (1, 3, 2, 4); tap (0, 1): -1 -2 -3 -4.
 // CHECK: memref.global "private" constant @dw__mema_dw : memref<72xi16> = dense<[1, 3, 2, 4, -1, -3, -2, -4, 9, 11, 10, 12,
 // CHECK-LABEL: func.func @dwconv
@@ -84,4 +84,4 @@ func.func @unsupported(%x6: memref<1x5x5x6xi8>, %y6: memref<1x3x3x6x1xi32>, %x4:
 // FIXED: remark: mema: depthwise 8 channels x 20 pixels x 9 taps: tile 4 channels x {{[0-9]+}} pixels
 
 // Without DSP (no UXTB16, SMLABB) depthwise convolutions stay as they are.
-// NODSP: remark: mema: matmul left unchanged: target 'cortex-m3' has no DSP extension (SMLABB/SXTB16)
+// NODSP: remark: mema: depthwise conv left unchanged: target 'cortex-m3' has no DSP extension (SMLABB/SXTB16)
