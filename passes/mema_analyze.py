@@ -18,7 +18,7 @@ from mema_mlir.registry import register_pass
 @register_pass("mema-analyze")
 @dataclass(frozen=True)
 class MemaAnalyze(ModelOptions):
-    """Attach MEMA's chosen schedule to each linalg.matmul as `mema.schedule`; change nothing else."""
+    """Attach MEMA's chosen schedule to each matmul and (depthwise) convolution as `mema.schedule`; change nothing else."""
 
     decisions: list[Decision] = field(default_factory=list, init=False, compare=False, repr=False)
 

@@ -101,10 +101,11 @@ def _narrow(op: Operation) -> None:
 
 
 @register_pass("mema-narrow-shifts")
-@dataclass
+@dataclass(frozen=True)
 class MemaNarrowShifts:
-    """Rewrite i64 shifts whose amounts are per-element constants in [32, 63] (TOSA rescale's
-    per-channel shifts) as 32-bit shifts of one half; exact for every input."""
+    """Rewrite i64 shifts by per-element constants in [32, 63] as 32-bit shifts of one half.
+
+    TOSA rescale's per-channel shifts are such constants; the rewrite is exact for every input."""
 
     def __call__(self, root: Operation, pass_: object) -> None:
         run_guarded("mema-narrow-shifts", root, pass_, lambda: self._run(root))

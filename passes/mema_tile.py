@@ -101,7 +101,7 @@ def _unused_private_globals(module_op: Operation, candidates: set[str]) -> list[
 @register_pass("mema-tile")
 @dataclass(frozen=True)
 class MemaTile(ModelOptions):
-    """Tile linalg.matmul with MEMA's analytical register tile into affine loops with DSP bodies."""
+    """Tile linalg.matmul and quantized (depthwise) convolutions with MEMA's register tiles: affine loops, DSP bodies."""
 
     decisions: list[Decision] = field(default_factory=list, init=False, compare=False, repr=False)
 

@@ -56,11 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"target description: {', '.join(model.builtin_target_names())} or a JSON file")
     parser.add_argument("--mema-objective", choices=OBJECTIVES, default="cycles",
                         help="what the schedule minimises (default cycles)")
-    parser.add_argument("--mema-schedule", default="analytic", metavar="analytic|exhaustive|fixed:MRxNR[:A/B[/KEPT]]",
+    parser.add_argument("--mema-schedule", default="analytic", metavar="analytic|exhaustive|cmsis-nn|fixed:MRxNR[:A/B[/KEPT]]",
                         help="how the tile is chosen (default analytic)")
     parser.add_argument("--mema-report", metavar="PATH", help="write the decisions as JSON")
     parser.add_argument("--mema-remarks", action="store_true",
-                        help="print one remark per matmul at its location")
+                        help="print one remark per matmul, convolution or depthwise convolution at its location")
     parser.add_argument("--list-passes", action="store_true", help="list mema's passes and options")
     parser.add_argument("--version", action="version", version=f"mema-opt {__version__} (MLIR 22)")
     return parser

@@ -12,7 +12,7 @@
 // PRINT: // -----// IR Dump After MemaAnalyze (mema-analyze)
 
 // LIST: mema-analyze
-// LIST: mema-tile - Tile linalg.matmul with MEMA's analytical register tile
+// LIST: mema-tile - Tile linalg.matmul and quantized (depthwise) convolutions with MEMA's register tiles
 // LIST-NEXT: target: str = cortex-m4
 // LIST-NEXT: objective: cycles|accesses|energy = cycles
 // LIST-NEXT: schedule: str = analytic
