@@ -4,7 +4,7 @@ a 2x2 tile with int8 weights and packed int16 activations, 2x1 for fully-connect
 upstream MLIR's lowering of the same imported IR, all checked bit for bit against LiteRT's
 optimized kernels, measured in one run.
 
-    python benchmarks/tflite_models.py [--models kws,ad] [--seed 0]
+    python benchmarks/tflite_models.py [--models kws,ad,tiny] [--seed 0]
 
 Whole network: est. cycles, instructions, data loads and stores counted on the emulator, est.
 energy (the target's per-cycle and per-access figures over the counts), code, flash and SRAM of
@@ -33,7 +33,8 @@ from mema_mlir.lowering.stages import COMPILE_PIPELINE, UNTILED_PIPELINE
 from mema_mlir.tflite_check import ModelCheck, check_model
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = {"kws": ROOT / "examples/models/kws_ref_model.tflite", "ad": ROOT / "examples/models/ad01_int8.tflite"}
+MODELS = {"kws": ROOT / "examples/models/kws_ref_model.tflite", "ad": ROOT / "examples/models/ad01_int8.tflite",
+          "tiny": ROOT / "examples/models/tiny_resnet.tflite"}
 
 
 def layer_rows(check: ModelCheck, baseline: ModelCheck) -> list[dict[str, Any]]:
@@ -130,7 +131,7 @@ def markdown(results: list[dict[str, Any]], facts: dict[str, str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="kws,ad", help=f"comma-separated, of {', '.join(MODELS)}")
+    parser.add_argument("--models", default="kws,ad,tiny", help=f"comma-separated, of {', '.join(MODELS)}")
     parser.add_argument("--seed", type=int, default=0, help="the random input's seed")
     parser.add_argument("--json", default=str(ROOT / "benchmarks/out/tflite_models.json"))
     parser.add_argument("--results", default=str(ROOT / "docs/results.md"),

@@ -47,3 +47,17 @@ def test_keyword_spotting_matches_litert() -> None:
 def test_keyword_spotting_matches_litert_on_eight_inputs() -> None:
     check = check_model(MODELS / "kws_ref_model.tflite", inputs=8, seed=6, kernels="optimized")
     assert check.ok, [(run.exact, run.max_difference) for run in check.runs]
+
+
+def test_a_model_that_is_neither_kws_nor_ad_needs_no_code_change() -> None:
+    """tiny_resnet (examples/models/make_tiny_resnet.py): a 3-channel 3x3 convolution (K = 27),
+    a stride-2 depthwise convolution with asymmetric SAME padding, a residual ADD with rescale,
+    average pooling, reshape, a per-channel fully-connected layer and softmax. Compared with the
+    optimized kernels: LiteRT's reference kernels round the depthwise and pointwise layers'
+    requantization differently on some inputs (by up to 3 at the output), and upstream MLIR's
+    lowering of the same import, without mema, differs from them on the same inputs."""
+    check = check_model(MODELS / "tiny_resnet.tflite", inputs=8, seed=7, kernels="optimized")
+    assert check.ok, [(run.exact, run.max_difference) for run in check.runs]
+    assert sorted(d.op for d in check.decisions) == sorted(
+        ["linalg.conv_2d_nhwc_fhwc_q"] * 3 + ["linalg.depthwise_conv_2d_nhwc_hwcm_q"])
+    assert all(not d.skipped for d in check.decisions)
