@@ -28,8 +28,9 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage(
         "mema-linalg-to-loops",
-        ("func.func(convert-linalg-to-loops)",),
-        "linalg ops mema-tile left (fills, unsupported matmuls) to plain loops: correct, not tiled",
+        ("func.func(convert-linalg-to-loops)", "canonicalize"),
+        "linalg ops mema-tile left (fills, unsupported matmuls) to plain loops: correct, not tiled; "
+        "canonicalize drops their single-trip loops (unit dimensions: batch 1, a depthwise channel multiplier)",
     ),
     Stage("mema-lower-affine", ("lower-affine",), "affine.for/apply/load/store to scf, arith, memref"),
     Stage("mema-scf-to-cf", ("convert-scf-to-cf",), "structured loops to blocks and branches"),
