@@ -20,6 +20,8 @@ from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
 
 from mema_mlir import diagnostics, emit, header, model
+from mema_mlir.emulator.errors import EmulatorError
+from mema_mlir.footprint import object_footprint
 from mema_mlir.lowering.stages import COMPILE_PIPELINE
 from mema_mlir.pipeline import Pipeline, PipelineError
 from mema_mlir.planning import Decision
@@ -127,7 +129,7 @@ class Driver:
         ok = all(r.ok for r in results)
         if config.report_path and ok:
             try:
-                self.write_report(decisions, target)
+                self.write_report(decisions, target, results[0].output if config.emit == "obj" else None)
             except OSError as err:
                 return self.error(f"cannot write report {config.report_path}: {err.strerror}")
         separator = f"\n{SPLIT_MARKER}\n".encode()
@@ -177,9 +179,15 @@ class Driver:
                 os.unlink(temporary)
             raise
 
-    def write_report(self, decisions: Sequence[Decision], target: model.Target) -> None:
+    def write_report(self, decisions: Sequence[Decision], target: model.Target, obj: bytes | None) -> None:
+        """The decisions as JSON; with an object, also its flash, static SRAM and stack."""
         display = "<stdin>" if self.config.input_path == "-" else self.config.input_path
-        report = {"target": target.name, "ops": [d.report_entry(display) for d in decisions]}
+        report: dict[str, Any] = {"target": target.name, "ops": [d.report_entry(display) for d in decisions]}
+        if obj is not None:
+            try:
+                report["footprint"] = object_footprint(obj).report()
+            except EmulatorError as err:  # an object mema's loader cannot lay out (a user pipeline's)
+                report["footprint"] = {"error": str(err)}
         self.write_file(self.config.report_path or "", (json.dumps(report, indent=2) + "\n").encode())
 
     def run_chunk(self, text: str, pipeline: Pipeline | None, target: model.Target) -> ChunkResult:
