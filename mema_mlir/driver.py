@@ -22,7 +22,7 @@ from mlir.passmanager import PassManager
 from mema_mlir import diagnostics, emit, header, model
 from mema_mlir.emulator.errors import EmulatorError
 from mema_mlir.footprint import object_footprint
-from mema_mlir.lowering.stages import COMPILE_PIPELINE
+from mema_mlir.lowering.stages import BUFFERIZE, COMPILE_PIPELINE
 from mema_mlir.pipeline import Pipeline, PipelineError
 from mema_mlir.planning import Decision
 from mema_mlir.transform_script import transform_script
@@ -209,9 +209,12 @@ class Driver:
             signatures: list[header.FunctionSignature] = []
             if config.emit == "header":
                 try:
-                    signatures = header.signatures(module)
+                    signatures = header.signatures(self.bufferized(module))
                 except header.HeaderError as err:
                     result.diagnostics.append(err.diagnostic)
+                    return result
+                except MLIRError as err:  # bufferization refused the module: its own located errors
+                    result.diagnostics.extend(diagnostics.from_mlir(d, "error") for d in err.error_diagnostics)
                     return result
             ours: list[Any] = []
             if pipeline is not None:
@@ -239,6 +242,17 @@ class Driver:
                 return result
             result.ok = True
             return result
+
+    @staticmethod
+    def bufferized(module: Module) -> Module:
+        """`module` itself when its functions take and return memrefs; else a copy through
+        mema-bufferize (results become output arguments, as the compile makes them)."""
+        text = str(module)
+        if "tensor<" not in text:
+            return module
+        copy = Module.parse(module.operation.get_asm(enable_debug_info=True))  # keeps the source locations
+        PassManager.parse(BUFFERIZE.pipeline()).run(copy.operation)
+        return copy
 
     def emit_chunk(self, module: Module, signatures: Sequence[header.FunctionSignature],
                    decisions: Sequence[Decision], target: model.Target) -> bytes:
