@@ -222,7 +222,7 @@ def _memref(value: Value, role: str) -> tuple[MemRefType, int]:
         if isinstance(value.type, ShapedType):
             raise UnsupportedMatmul(
                 f"operand {role} is a tensor: mema-tile works on buffers; bufferize first "
-                "(one-shot-bufferize)"
+                "(mema-bufferize; --emit=obj|asm|llvm does)"
             )
         raise UnsupportedMatmul(f"operand {role} has type {value.type}, not a memref")
     mem = MemRefType(value.type)

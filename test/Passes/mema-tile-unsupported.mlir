@@ -26,7 +26,7 @@ func.func @dynamic(%a: memref<?x8xi8>, %b: memref<8x4xi8>, %c: memref<?x4xi32>) 
 
 // -----
 
-// REMARK: mema-tile-unsupported.mlir:[[# @LINE + 3]]:8: remark: mema: matmul left unchanged: operand A is a tensor: mema-tile works on buffers; bufferize first (one-shot-bufferize)
+// REMARK: mema-tile-unsupported.mlir:[[# @LINE + 3]]:8: remark: mema: matmul left unchanged: operand A is a tensor: mema-tile works on buffers; bufferize first (mema-bufferize; --emit=obj|asm|llvm does)
 // FORCED: mema-tile-unsupported.mlir:[[# @LINE + 2]]:8: error: mema-tile: cannot apply fixed:2x2: operand A is a tensor
 func.func @tensor(%a: tensor<4x8xi8>, %b: tensor<8x4xi8>, %c: tensor<4x4xi32>) -> tensor<4x4xi32> {
   %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x4xi8>) outs(%c : tensor<4x4xi32>) -> tensor<4x4xi32>
