@@ -63,7 +63,9 @@ def memref_arguments(module: Module) -> dict[str, list[Argument]]:
         arguments = []
         for argument in function.regions[0].blocks[0].arguments:
             if not isinstance(argument.type, MemRefType):
-                raise ValueError(f"mema-run: argument of type {argument.type} is not a memref")
+                hint = (": give mema-run the .tflite model itself (it compares with LiteRT), or a module on memrefs"
+                        if "tensor<" in str(argument.type) else "")
+                raise ValueError(f"function '{name}' takes an argument of type {argument.type}, not a memref{hint}")
             memref = MemRefType(argument.type)
             arguments.append(Argument(tuple(memref.shape), str(memref.element_type)))
         found[name] = arguments
