@@ -58,12 +58,17 @@ def lowering_passes() -> tuple[str, ...]:
 # Tensors (what a converted TFLite model is) to buffers: function arguments and results become
 # identity-layout memrefs, and results are returned through out-parameters (static result
 # buffers hoisted into the caller's), so the entry is `void f(const T *in..., T *out...)`.
+# Elementwise ops are fused first: TOSA's depthwise convolution leaves its bias add as its own
+# int32 pass between the convolution and the requantization (keyword spotting: 4.9% fewer est.
+# cycles, 31% less SRAM with it fused into the requantization).
 BUFFERIZE = Stage(
     "mema-bufferize",
-    ("one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+    ("func.func(linalg-fuse-elementwise-ops)",
+     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
      "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
      "canonicalize"),
-    "tensors to buffers; results as out-parameters (a no-op on modules of memrefs)",
+    "elementwise ops fused (a bias add into the requantization after it); tensors to buffers; results as "
+    "out-parameters (a no-op on modules of memrefs)",
 )
 
 LOWERING_NAME = "mema-lowering"

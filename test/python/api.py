@@ -75,7 +75,7 @@ def bad_option():
 
 # CHECK-LABEL: TEST: failure_says_how_to_reproduce
 # CHECK: error: mema-tile: cannot apply fixed:2x2
-# CHECK: reproduce with: mema-opt --pass-pipeline='builtin.module(one-shot-bufferize{{.*}},mema-tile,{{.*}}' --emit=obj --mema-target=cortex-m4 {{.*}}mema-repro-{{.*}}.mlir
+# CHECK: reproduce with: mema-opt --pass-pipeline='builtin.module({{.*}}one-shot-bufferize{{.*}},mema-tile,{{.*}}' --emit=obj --mema-target=cortex-m4 {{.*}}mema-repro-{{.*}}.mlir
 @run
 def failure_says_how_to_reproduce():
     text = MATMUL.replace("xi8", "xf32").replace("xi32", "xf32")
