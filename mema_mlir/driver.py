@@ -245,11 +245,8 @@ class Driver:
 
     @staticmethod
     def bufferized(module: Module) -> Module:
-        """`module` itself when its functions take and return memrefs; else a copy through
-        mema-bufferize (results become output arguments, as the compile makes them)."""
-        text = str(module)
-        if "tensor<" not in text:
-            return module
+        """A copy of `module` through mema-bufferize, as the compile runs it: tensors become
+        memrefs and results (tensor or memref) become trailing output arguments."""
         copy = Module.parse(module.operation.get_asm(enable_debug_info=True))  # keeps the source locations
         PassManager.parse(BUFFERIZE.pipeline()).run(copy.operation)
         return copy

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mlir.ir import MemRefType, Module, Operation, Value, WalkResult
+from mlir.ir import MemRefType, Module, Operation, StringAttr, Value, WalkResult
 
 from mema_mlir import diagnostics
 from mema_mlir.ir_query import public_functions
@@ -95,8 +95,8 @@ def _model_names(function: Operation, count: int) -> tuple[str, ...]:
     names: list[str] = []
     for key in ("inputs", "outputs"):
         try:
-            text = str(entry[key]).strip('"')
-        except (KeyError, IndexError, TypeError, ValueError):
+            text = StringAttr(entry[key]).value
+        except (KeyError, IndexError, TypeError, ValueError):  # missing, or not a string
             return ()
         names += [n for n in text.split(",") if n]
     identifiers = tuple(_c_identifier(n) for n in names)
@@ -105,9 +105,21 @@ def _model_names(function: Operation, count: int) -> tuple[str, ...]:
     return identifiers
 
 
+# Names a parameter must not take: C's keywords and what <stdint.h> defines.
+_RESERVED = frozenset("""auto break case char const continue default do double else enum extern float for goto if
+inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void
+volatile while _Bool _Complex _Imaginary bool true false""".split()) | {
+    f"{prefix}int{bits}{suffix}" for prefix in ("", "u") for bits in ("8", "16", "32", "64", "ptr", "max")
+    for suffix in ("_t",)} | {f"{p}INT{b}_{m}" for p in ("", "U") for b in ("8", "16", "32", "64")
+                              for m in ("MIN", "MAX")}
+
+
 def _c_identifier(name: str) -> str:
-    text = "".join(c if c.isalnum() else "_" for c in name)
-    return text if text and not text[0].isdigit() else f"t_{text}"
+    """`name` with every character C does not take as '_', made a legal, unreserved parameter."""
+    text = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
+    if not text or text[0].isdigit() or text.startswith("__") or (text[0] == "_" and text[1:2].isupper()):
+        text = f"t_{text}"
+    return f"{text}_" if text in _RESERVED else text
 
 
 def c_header(functions: Sequence[FunctionSignature], guard: str = "MEMA_KERNELS_H") -> str:

@@ -346,7 +346,7 @@ def build(seed: int) -> bytes:
         OpSpec(op.ADD, 2, [t_a2, t_a3], [t_a4], opts.AddOptions, add_options),
         OpSpec(op.AVERAGE_POOL_2D, 2, [t_a4], [t_a5], opts.Pool2DOptions, pool_options),
         OpSpec(op.RESHAPE, 1, [t_a5, t_shape], [t_a5f], opts.ReshapeOptions, reshape_options),
-        OpSpec(op.FULLY_CONNECTED, 5, [t_a5f, t_w4, t_b4], [t_a6], opts.FullyConnectedOptions, fc_options),
+        OpSpec(op.FULLY_CONNECTED, 4, [t_a5f, t_w4, t_b4], [t_a6], opts.FullyConnectedOptions, fc_options),
         OpSpec(op.SOFTMAX, 2, [t_a6], [t_out], opts.SoftmaxOptions, softmax_options),
     ]
     return g.write([t_in], [t_out])

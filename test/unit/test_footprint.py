@@ -12,7 +12,8 @@ import pytest
 from mlir.ir import Context, Module
 
 from mema_mlir import api
-from mema_mlir.emulator import Buffer, run_function
+from mema_mlir.emulator import Buffer, assemble, run_function
+from mema_mlir.emulator.errors import EmulatorError
 from mema_mlir.footprint import object_footprint
 from mema_mlir.run import memref_arguments, random_inputs
 from mema_mlir.tflite_check import check_model, import_tflite, symbol_name
@@ -57,3 +58,47 @@ def test_report_of_an_object_carries_its_footprint(tmp_path: Path) -> None:
     assert footprint == expected
     assert footprint["sram_peak_bytes"] == footprint["sram_static_bytes"] + max(footprint["stack_bytes"].values())
     assert footprint["flash_bytes"] >= footprint["text_bytes"] > 0
+
+
+def _function(body: str) -> str:
+    return (".syntax unified\n.thumb\n.text\n.globl f\n.type f,%function\n.thumb_func\nf:\n"
+            + body + "\n.size f, .-f\n")
+
+
+def test_a_return_in_the_middle_leaves_the_frame_for_the_code_after_it() -> None:
+    obj = assemble(_function("""
+  push {r4, r5, lr}
+  sub sp, #16
+  cmp r0, #0
+  beq .Lother
+  add sp, #16
+  pop {r4, r5, pc}
+.Lother:
+  str r6, [sp, #-4]!
+  ldr r6, [sp], #4
+  add sp, #16
+  pop {r4, r5, pc}
+"""))
+    assert object_footprint(obj).stack_bytes == {"f": 12 + 16 + 4}
+
+
+def test_a_conditional_return_in_an_it_block() -> None:
+    obj = assemble(_function("""
+  cmp r0, #0
+  it eq
+  bxeq lr
+  push {r4, lr}
+  pop {r4, pc}
+"""))
+    assert object_footprint(obj).stack_bytes == {"f": 8}
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    ("  push {lr}\n  bl g\n  pop {pc}\ng:\n  bx lr", "a call"),
+    ("  push {r7, lr}\n  mov r7, sp\n  mov sp, r7\n  pop {r7, pc}", "sp moved by an instruction"),
+    ("  cmp r0, #0\n  it eq\n  pusheq {r4}\n  bx lr", "two paths reach it"),
+    ("  push {r4}\n  bx lr", "a return 4 bytes deep"),
+])
+def test_what_cannot_be_followed_is_an_error_not_a_guess(body: str, why: str) -> None:
+    with pytest.raises(EmulatorError, match=why):
+        object_footprint(assemble(_function(body)))
