@@ -58,8 +58,10 @@ def lower_to_llvm_dialect(module: Module) -> None:
     """
     if is_llvm_dialect_only(module):
         return
+    from mema_mlir.pipeline import Pipeline  # the pipeline module imports this one
+
     pm = PassManager("builtin.module")
-    pm.add(",".join(lowering_passes()))
+    Pipeline.parse("builtin.module(" + ",".join(lowering_passes()) + ")").install(pm)  # guarded
     pm.run(module.operation)
 
 
