@@ -24,9 +24,9 @@ from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
 
 from mema_mlir import diagnostics, emit, model, registry
-from mema_mlir.lowering.stages import COMPILE_PIPELINE, lowering_passes
+from mema_mlir.lowering.stages import COMPILE_PIPELINE
 from mema_mlir.options import OptionError, build_options
-from mema_mlir.pipeline import Pipeline, add_to_pass_manager
+from mema_mlir.pipeline import Pipeline, add_to_pass_manager, install_lowering
 from mema_mlir.planning import Decision
 
 
@@ -58,8 +58,9 @@ def add_pass(pm: PassManager, name: str, **options: Any) -> Any:
 
 
 def add_lowering(pm: PassManager) -> None:
-    """Add the lowering stages (affine -> LLVM dialect, 32-bit index, bare pointers) to `pm`."""
-    pm.add(",".join(lowering_passes()))
+    """Add the lowering stages (affine -> LLVM dialect, 32-bit index, bare pointers) to `pm`,
+    with mema-check-lowering in front of the memref conversion (which aborts on i1 memrefs)."""
+    install_lowering(pm)
 
 
 @dataclass

@@ -8,6 +8,7 @@ diagnostic `file:line:col: error: ...` or a one-line `mema-opt: error: ...`, and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -55,6 +56,14 @@ class DriverConfig:
 
 class DriverFailure(Exception):
     """A problem that is not about a location in the IR (bad flag, missing file)."""
+
+
+class LocatedFailure(Exception):
+    """A failure at a place in the input, carried as the diagnostic to print."""
+
+    def __init__(self, diagnostic: diagnostics.Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 @dataclass
@@ -237,6 +246,9 @@ class Driver:
                         result.decisions.extend(getattr(pass_object, "decisions", []))
             try:
                 result.output = self.emit_chunk(module, signatures, result.decisions, target)
+            except LocatedFailure as err:
+                result.diagnostics.append(err.diagnostic)
+                return result
             except (emit.EmitError, DriverFailure) as err:
                 result.diagnostics.append(diagnostics.Diagnostic("error", str(err)))
                 return result
@@ -263,6 +275,9 @@ class Driver:
         try:
             emit.lower_to_llvm_dialect(module)
         except MLIRError as err:
-            first = err.error_diagnostics[0].message if err.error_diagnostics else str(err)
-            raise DriverFailure(f"--emit={kind}: the IR does not lower to the LLVM dialect: {first}") from None
+            if not err.error_diagnostics:
+                raise DriverFailure(f"--emit={kind}: the IR does not lower to the LLVM dialect: {err}") from None
+            first = diagnostics.from_mlir(err.error_diagnostics[0], "error")
+            raise LocatedFailure(dataclasses.replace(
+                first, message=f"--emit={kind}: the IR does not lower to the LLVM dialect: {first.message}")) from None
         return emit.emit_lowered(module, target, kind)

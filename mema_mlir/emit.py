@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from mlir.ir import Module, Operation, UnitAttr, WalkResult
 from mlir.passmanager import PassManager
 
-from mema_mlir.lowering.stages import lowering_passes
 from mema_mlir.model import Target
 from mema_mlir.tools import find_tool
 
@@ -58,10 +57,10 @@ def lower_to_llvm_dialect(module: Module) -> None:
     """
     if is_llvm_dialect_only(module):
         return
-    from mema_mlir.pipeline import Pipeline  # the pipeline module imports this one
+    from mema_mlir.pipeline import install_lowering  # the pipeline module imports this one
 
     pm = PassManager("builtin.module")
-    Pipeline.parse("builtin.module(" + ",".join(lowering_passes()) + ")").install(pm)  # guarded
+    install_lowering(pm)
     pm.run(module.operation)
 
 

@@ -213,6 +213,13 @@ GUARDED_PASS = "finalize-memref-to-llvm"
 GUARD_PASS = "mema-check-lowering"
 
 
+def install_lowering(pm: PassManager) -> None:
+    """The lowering stages into `pm`, guarded like any pipeline (mema-check-lowering first)."""
+    from mema_mlir.lowering.stages import lowering_passes
+
+    Pipeline.parse("builtin.module(" + ",".join(lowering_passes()) + ")").install(pm)
+
+
 def add_to_pass_manager(pm: PassManager, pass_object: Any) -> None:
     """Add one of our pass objects to any PassManager, under its registered name."""
     pm.add(pass_object, name=type(pass_object).__name__, argument=type(pass_object).pass_name)
