@@ -8,6 +8,7 @@ applies it without Python.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from mlir.ir import Attribute, IntegerAttr, IntegerType, Module
@@ -33,10 +34,14 @@ def transform_script(module: Module, decisions: Sequence[Decision]) -> str:
             f"tile_sizes [{decision.schedule['mr']}, {decision.schedule['nr']}, 0] "
             f"interchange = {interchange} : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)"
         )
+    left_out = Counter(op.name for op, _decision in pairs if op.name != "linalg.matmul")
+    notes = [f"    // not in this script: {count} x {name} (convolutions are tiled by mema-tile itself: --emit=obj)"
+             for name, count in sorted(left_out.items())]
     module.operation.attributes["transform.with_named_sequence"] = Attribute.parse("unit")
     sequence = (
         "  transform.named_sequence @__transform_main(%root: !transform.any_op {transform.readonly}) {\n"
         + "".join(tile + "\n" for tile in tiles)
+        + "".join(note + "\n" for note in notes)
         + "    transform.yield\n  }\n"
     )
     text = str(module)

@@ -16,3 +16,13 @@ func.func @decided(%a: memref<9x20xi8>, %b: memref<20x8xi8>, %c: memref<9x8xi32>
   linalg.matmul ins(%a, %b : memref<9x20xi8>, memref<20x8xi8>) outs(%c : memref<9x8xi32>)
   return
 }
+
+// A convolution is tiled by mema-tile itself, not by this script: the script says so.
+// CHECK: // not in this script: 1 x linalg.conv_2d_nhwc_fhwc_q (convolutions are tiled by mema-tile itself: --emit=obj)
+func.func @conv(%x: memref<1x6x6x4xi8>, %w: memref<8x3x3x4xi8>, %y: memref<1x4x4x8xi32>) {
+  %izp = arith.constant -128 : i32
+  %wzp = arith.constant 0 : i32
+  linalg.conv_2d_nhwc_fhwc_q {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w, %izp, %wzp : memref<1x6x6x4xi8>, memref<8x3x3x4xi8>, i32, i32) outs(%y : memref<1x4x4x8xi32>)
+  return
+}
