@@ -86,11 +86,13 @@ def compile_module(
     objective: str = "cycles",
     schedule: str = "analytic",
     pipeline: str = COMPILE_PIPELINE,
+    llvm_opt: str = "none",
 ) -> CompileResult:
     """Tile, lower and emit one module (text, or a Module whose context is current).
 
     `emit_kind` is `mlir` (the lowered LLVM dialect), `llvm`, `asm` or `obj`; `pipeline` replaces
-    the default one (e.g. without mema-tile, to measure upstream MLIR's lowering of the same IR).
+    the default one (e.g. without mema-tile, to measure upstream MLIR's lowering of the same IR);
+    `llvm_opt` O2 runs LLVM's middle end before llc (mema_mlir.llvm_opt).
     """
     if emit_kind not in ("mlir", "llvm", "asm", "obj"):
         raise ValueError(f"emit_kind '{emit_kind}': expected mlir, llvm, asm or obj")
@@ -116,7 +118,7 @@ def compile_module(
         if emit_kind == "mlir":
             return CompileResult(str(module).encode(), decisions)
         try:
-            output = emit.emit_lowered(module, target_description, emit_kind)
+            output = emit.emit_lowered(module, target_description, emit_kind, llvm_opt)
         except emit.EmitError as err:
             raise CompileError(str(err), _reproducer(text, str(parsed), emit_kind, target)) from None
         return CompileResult(output, decisions)

@@ -48,6 +48,7 @@ class DriverConfig:
     schedule: str = "analytic"
     report_path: str | None = None
     remarks: bool = False
+    llvm_opt: str = "none"  # O2: opt between mlir-translate and llc (mema_mlir.llvm_opt)
 
     def pass_defaults(self) -> dict[str, Any]:
         """Defaults our passes take from --mema-* flags unless the pipeline text sets them."""
@@ -280,4 +281,4 @@ class Driver:
             first = diagnostics.from_mlir(err.error_diagnostics[0], "error")
             raise LocatedFailure(dataclasses.replace(
                 first, message=f"--emit={kind}: the IR does not lower to the LLVM dialect: {first.message}")) from None
-        return emit.emit_lowered(module, target, kind)
+        return emit.emit_lowered(module, target, kind, self.config.llvm_opt)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from mlir.ir import Module, Operation, UnitAttr, WalkResult
 from mlir.passmanager import PassManager
 
+from mema_mlir import llvm_opt as llvm_opt_module
 from mema_mlir.model import Target
 from mema_mlir.tools import find_tool
 
@@ -86,11 +87,18 @@ def mark_no_unwind(module: Module) -> None:
             op.operation.attributes["no_unwind"] = UnitAttr.get()
 
 
-def emit_lowered(module: Module, target: Target, kind: str) -> bytes:
-    """LLVM IR (`llvm`), assembly (`asm`) or an object (`obj`) from an LLVM-dialect module."""
+def emit_lowered(module: Module, target: Target, kind: str, llvm_opt: str = "none") -> bytes:
+    """LLVM IR (`llvm`), assembly (`asm`) or an object (`obj`) from an LLVM-dialect module;
+    `llvm_opt` O2 runs opt before llc (mema_mlir.llvm_opt; not on modules with MLA tiles)."""
     mark_no_unwind(module)
     disable_lsr = take_disable_lsr(module)
+    optimize = llvm_opt != "none" and not disable_lsr
+    if optimize:
+        llvm_opt_module.keep_statement_loops_rolled(module)
     llvm_ir = translate_to_llvm_ir(str(module))
+    if optimize:
+        llvm_ir = _run("opt", [*llvm_opt_module.opt_arguments(llvm_opt, target), "-S", "-o", "-", "-"],
+                       llvm_ir.encode()).decode()
     if kind == "llvm":
         if disable_lsr:  # the attribute does not survive translation: say it in the IR
             llvm_ir = f"; mema: compile with llc -disable-lsr (MLA-kernel tiles, {DISABLE_LSR_ATTRIBUTE})\n{llvm_ir}"

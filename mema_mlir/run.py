@@ -172,10 +172,11 @@ def _measured(result: RunResult) -> dict[str, float]:
 
 
 def check_file(text: str, *, target: str = "cortex-m4", objective: str = "cycles",
-               schedule: str = "analytic", seed: int = 0) -> list[FunctionCheck]:
+               schedule: str = "analytic", seed: int = 0, llvm_opt: str = "none") -> list[FunctionCheck]:
     """Compile `text` both ways, run every public function, compare; one FunctionCheck each."""
     target_description = model.load_target(target)
-    compiled = api.compile_module(text, emit_kind="obj", target=target, objective=objective, schedule=schedule)
+    compiled = api.compile_module(text, emit_kind="obj", target=target, objective=objective, schedule=schedule,
+                                  llvm_opt=llvm_opt)
     reference: bytes | None = None  # compiled on first need: numpy covers plain matmuls
     with Context():
         original = Module.parse(text)

@@ -78,14 +78,14 @@ def interpreter(path: Path, kernels: str) -> Any:
 
 def check_model(path: Path, *, inputs: int = 8, seed: int = 0, kernels: str = "reference",
                 target: str = "cortex-m4", objective: str = "cycles", schedule: str = "analytic",
-                pipeline: str = COMPILE_PIPELINE) -> ModelCheck:
+                pipeline: str = COMPILE_PIPELINE, llvm_opt: str = "none") -> ModelCheck:
     """Import, compile (with `pipeline`) and run `inputs` random inputs; compare each with the
     interpreter."""
     name = symbol_name(path.stem)
     target_description = model.load_target(target)
     text = import_tflite(path, name)
     compiled = api.compile_module(text, emit_kind="obj", target=target, objective=objective, schedule=schedule,
-                                  pipeline=pipeline)
+                                  pipeline=pipeline, llvm_opt=llvm_opt)
     engine = interpreter(path, kernels)
     ins, outs = engine.get_input_details(), engine.get_output_details()
     check = ModelCheck(str(path), name, kernels, decisions=compiled.decisions)

@@ -14,6 +14,7 @@ from pathlib import Path
 # Which installed Python package carries each tool's bin/ directory.
 _TOOL_PACKAGES: dict[str, str] = {
     "llc": "llvm",
+    "opt": "llvm",
     "FileCheck": "llvm",
     "not": "llvm",
     "llvm-mc": "llvm",

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from mema_mlir import __version__, emit, model, registry
+from mema_mlir import __version__, emit, llvm_opt, model, registry
 from mema_mlir.driver import Driver, DriverConfig
 from mema_mlir.planning import OBJECTIVES
 
@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mema-schedule", default="analytic", metavar="analytic|exhaustive|cmsis-nn|fixed:MRxNR[:A/B[/KEPT]]",
                         help="how the tile is chosen (default analytic)")
     parser.add_argument("--mema-report", metavar="PATH", help="write the decisions as JSON")
+    parser.add_argument("--mema-llvm-opt", choices=llvm_opt.LEVELS, default="none",
+                        help="none (default): llc alone, as the model's cycle estimates are calibrated; O2: LLVM's "
+                        "middle end before llc, loops around micro-kernels kept rolled (faster element-wise code, "
+                        "about 2x the code size on a whole model)")
     parser.add_argument("--mema-remarks", action="store_true",
                         help="print one remark per matmul, convolution or depthwise convolution at its location")
     parser.add_argument("--list-passes", action="store_true", help="list mema's passes and options")
@@ -94,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         schedule=args.mema_schedule,
         report_path=args.mema_report,
         remarks=args.mema_remarks,
+        llvm_opt=args.mema_llvm_opt,
     )
     try:
         return Driver(config, sys.stdout.buffer, sys.stderr).run()

@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mema-target", default="cortex-m4")
     parser.add_argument("--mema-objective", choices=OBJECTIVES, default="cycles")
     parser.add_argument("--mema-schedule", default="analytic")
+    parser.add_argument("--mema-llvm-opt", choices=("none", "O2"), default="none",
+                        help="run LLVM's middle end before llc (as mema-opt --mema-llvm-opt)")
     parser.add_argument("--seed", type=int, default=0, help="random inputs' seed (default 0)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--inputs", type=int, default=8, help=".tflite: random inputs to compare (default 8)")
@@ -43,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"cannot open input file '{args.input}': {err.strerror}")
     try:
         checks = check_file(text, target=args.mema_target, objective=args.mema_objective,
-                            schedule=args.mema_schedule, seed=args.seed)
+                            schedule=args.mema_schedule, seed=args.seed, llvm_opt=args.mema_llvm_opt)
     except api.CompileError as err:
         sys.stderr.write(str(err).replace("<input>", args.input) + "\n")
         return 1
@@ -67,7 +69,8 @@ def _run_tflite(args: argparse.Namespace) -> int:
 
     try:
         check = check_model(Path(args.input), inputs=args.inputs, seed=args.seed, kernels=args.kernels,
-                            target=args.mema_target, objective=args.mema_objective, schedule=args.mema_schedule)
+                            target=args.mema_target, objective=args.mema_objective, schedule=args.mema_schedule,
+                            llvm_opt=args.mema_llvm_opt)
     except api.CompileError as err:
         sys.stderr.write(str(err).replace("<input>", args.input) + "\n")
         return 1
