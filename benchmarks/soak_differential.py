@@ -29,8 +29,8 @@ from mema_mlir.random_matmuls import (
 from mema_mlir.run import check_file
 
 
-def one(args: tuple[int, int, int | None, float, float]) -> dict:
-    seed, index, max_macs, conv_share, depthwise_share = args
+def one(args: tuple[int, int, int | None, float, float, str]) -> dict:
+    seed, index, max_macs, conv_share, depthwise_share, llvm_opt = args
     rng = np.random.default_rng([seed, index])
     draw = rng.random()
     try:
@@ -47,7 +47,7 @@ def one(args: tuple[int, int, int | None, float, float]) -> dict:
             case = {"index": index, "kind": "matmul", "m": m, "n": n, "k": k, "elem": elem, "b_kn": b_kn,
                     "a_constant": a_constant, "target": target}
             text = matmul_text(rng, m, n, k, elem, b_kn, a_constant)
-        (check,) = check_file(text, target=target, seed=index)
+        (check,) = check_file(text, target=target, seed=index, llvm_opt=llvm_opt)
         problems = list(check.problems)
         if "skipped" in check.matmuls or not check.counts_compared:
             problems.append("not tiled, or counts not compared")
@@ -74,11 +74,14 @@ def main() -> None:
     parser.add_argument("--max-macs", type=int, default=200_000, help="cap on M*N*K (0: none)")
     parser.add_argument("--conv-share", type=float, default=0.1, help="fraction of convolution cases")
     parser.add_argument("--depthwise-share", type=float, default=0.1, help="fraction of depthwise cases")
+    parser.add_argument("--llvm-opt", choices=("none", "O2"), default="none",
+                        help="compile as mema-opt --mema-llvm-opt (default none)")
     parser.add_argument("--json", help="write every case and the summary here")
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
-    jobs = [(args.seed, i, args.max_macs or None, args.conv_share, args.depthwise_share) for i in range(args.cases)]
+    jobs = [(args.seed, i, args.max_macs or None, args.conv_share, args.depthwise_share, args.llvm_opt)
+            for i in range(args.cases)]
     with ProcessPoolExecutor() as pool:
         for done, case in enumerate(pool.map(one, jobs, chunksize=4), 1):
             results.append(case)
@@ -90,7 +93,8 @@ def main() -> None:
     failures = [c for c in results if not c["ok"]]
     errors = [abs(c["cycles_error"]) for c in results if "cycles_error" in c]
     summary = {
-        "cases": args.cases, "seed": args.seed, "max_macs": args.max_macs, "failures": len(failures),
+        "cases": args.cases, "seed": args.seed, "max_macs": args.max_macs, "llvm_opt": args.llvm_opt,
+        "failures": len(failures),
         "seconds": round(time.perf_counter() - started, 1), "cycles_error": error_summary(errors),
     }
     groups = {"matmul, cortex-m4": lambda c: c["kind"] == "matmul" and c.get("target") == "cortex-m4",
