@@ -30,7 +30,7 @@ FLAGS = ["--emit=mlir", "--emit=asm", "--emit=obj", "--emit=header", "--emit=tra
          "--emit=llvm", "--split-input-file", "--mema-remarks", "--mema-schedule=fixed:3x1",
          "--mema-objective=energy", "--mema-target=cortex-m3", "--verify-each=false",
          "--mema-schedule=fixed:2x2:bytes/packed/b", "--mema-schedule=fixed:3x2:halves/strided",
-         "--mema-schedule=cmsis-nn"]
+         "--mema-schedule=cmsis-nn", "--mema-llvm-opt=O2", "--mema-llvm-opt=O7"]
 
 
 @dataclass(frozen=True)
