@@ -23,6 +23,7 @@ from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
 from mema_mlir.inline_asm import Operand, inline_asm
 from mema_mlir.matmul import ConvGeometry
 from mema_mlir.model.microkernel import (
+    REQUANT_ROW_BYTES,
     PackSpec,
     TileSpec,
     group_k,
@@ -69,6 +70,10 @@ class OperandLayout:
     pack_type: str = ""
     conv: ConvGeometry | None = None  # B is this convolution's input, im2col'ed while packing
     c_strides: tuple[int, int] = (0, 4)  # bytes between C's rows (0: 4 * N) and columns
+    # A fused requantization: C is the int8 output, each row's parameters in this global
+    # (model.requant.parameter_table, REQUANT_ROW_BYTES per row).
+    requant_global: str = ""
+    requant_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -221,14 +226,18 @@ class KernelWriter(Emitter):
         lay, tile = self.layout, self.tile
         p_a, p_b, p_c = self.tile_pointers(row0, col0)
         a_side, b_side = tile_sides(lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, mr, nr)
+        requant = bool(lay.requant_global)
         program = tile_program(TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k,
-                                        self.c_row_bytes, self.c_col_bytes))
+                                        self.c_row_bytes, self.c_col_bytes, requant=requant))
         accumulators = [f"c{r}_{c}" for r in range(mr) for c in range(nr)]
         registers = [Operand(name, "", "i32") for name in accumulators]
         registers += [Operand("pa", p_a, "!llvm.ptr"), Operand("pb", p_b, "!llvm.ptr")]
         if program.uses_counter:
             registers.append(Operand("n", self.const_i32(program.trips), "i32"))
-        registers += [Operand(scratch, p_c, "!llvm.ptr") for name, scratch in program.preloaded if name == "c"]
+        preloaded = {"c": p_c}
+        if requant:
+            preloaded["q"] = self.address("%ptrQ", [(row0, REQUANT_ROW_BYTES)], 0)
+        registers += [Operand(scratch, preloaded[name], "!llvm.ptr") for name, scratch in program.preloaded]
         inline_asm(program, registers, [], self.t.fresh, self.t.emit)
 
     def pack_block(self, col0: Idx, columns: int) -> None:
@@ -430,6 +439,8 @@ class KernelWriter(Emitter):
                     ("C", lay.c_type, "", lay.offset_bytes[2])]
         if lay.pack_global:
             operands.append(("P", lay.pack_type, lay.pack_global, 0))
+        if lay.requant_global:
+            operands.append(("Q", lay.requant_type, lay.requant_global, 0))
         self.raw_pointers(operands)
         self.nest()
         a_arg = lay.a_arg_type or lay.a_type

@@ -12,9 +12,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 from mlir.ir import Operation
 
 from mema_mlir import model
+from mema_mlir.epilogue import FusedEpilogue, NotFusable, read_requant_epilogue
 from mema_mlir.matmul import (
     DEPTHWISE_OP,
     DepthwiseOperands,
@@ -24,6 +26,7 @@ from mema_mlir.matmul import (
     read_tiled_op,
 )
 from mema_mlir.model.depthwise import DepthwiseProblem, choose_depthwise
+from mema_mlir.model.requant import folded_bias, parameter_table
 
 OBJECTIVES = ("cycles", "accesses", "energy")
 KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
@@ -70,6 +73,9 @@ class ModelOptions:
     target: str = "cortex-m4"
     objective: Literal["cycles", "accesses", "energy"] = "cycles"
     schedule: str = "analytic"
+    # A convolution's bias and requantization done in its register tile (epilogue.py), its input
+    # zero point folded into the bias; false keeps them as the separate loops upstream lowers.
+    fuse_requant: bool = True
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -101,6 +107,10 @@ class Decision:
     search: str | None = None
     search_seconds: float | None = None
     skipped: str | None = None  # the reason, when the op was left unchanged
+    # A convolution's requantization: "fused" (done in the tile; `fused_ops` linalg ops absorbed),
+    # or why it stays a separate loop; None for other ops.
+    epilogue: str | None = None
+    fused_ops: int = 0
 
     def report_entry(self, filename: str | None = None) -> dict[str, Any]:
         """The JSON shape `--mema-report` writes; locations as `file:line:col` given the file."""
@@ -141,7 +151,15 @@ class Decision:
             f"loop order {s['loop_order']}), {self.search} search for {self.objective}: "
             f"{p['loads']} loads, {p['stores']} stores, {p['cycles']} est. cycles, "
             f"{p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the I/O lower bound"
+            + self._epilogue_remark()
         )
+
+    def _epilogue_remark(self) -> str:
+        if self.epilogue is None:
+            return ""
+        if self.epilogue == "fused":
+            return "; bias and requantization fused into the tile"
+        return f"; requantization {self.epilogue}"
 
 
 def function_name(op: Operation) -> str:
@@ -196,12 +214,15 @@ def describe_problem(operands: MatmulOperands, target: model.Target) -> model.Pr
 
 @dataclass(frozen=True)
 class Plan:
-    """A matmul that mema will tile: its operands, the problem and the model's choice."""
+    """A matmul that mema will tile: its operands, the problem and the model's choice; for a
+    convolution whose requantization is fused, the ops it absorbs and the parameter table."""
 
     operands: MatmulOperands
     problem: model.Problem
     choice: model.Choice
     decision: Decision
+    epilogue: FusedEpilogue | None = None
+    requant_table: np.ndarray | None = None  # (F, 4) int32: model.requant.parameter_table
 
 
 @dataclass(frozen=True)
@@ -281,6 +302,9 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
         base.skipped = str(err)
         return base
     problem = describe_problem(operands, target)
+    fused = _fusion(op, operands, problem, options, target, base)
+    if fused is not None:
+        operands, problem = fused[0], fused[1]
     search = cmsis_nn_schedule(problem) if schedule_option == CMSIS_NN else schedule_option
     if not model.families(problem, target) and not isinstance(schedule_option, tuple):
         base.skipped = (f"no kernel of target '{target.name}' applies: a convolution's input is read "
@@ -308,7 +332,46 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
     base.lower_bound = {"loads": choice.lower_bound.loads, "stores": choice.lower_bound.stores}
     base.search = schedule_option if isinstance(schedule_option, str) else "fixed"  # cmsis-nn stays named
     base.search_seconds = elapsed
+    if fused is not None:
+        return Plan(operands, problem, choice, base, fused[2], fused[3])
     return Plan(operands, problem, choice, base)
+
+
+def _fusion(op: Operation, operands: MatmulOperands, problem: model.Problem, options: ModelOptions,
+            target: model.Target, base: Decision,
+            ) -> tuple[MatmulOperands, model.Problem, FusedEpilogue, np.ndarray] | None:
+    """A convolution's requantization fused into its tile, when it can be (else None and the
+    reason in base.epilogue): the operands with the zero point folded away (constant filter),
+    the problem writing int8 C, the ops absorbed and the parameter table."""
+    conv = operands.conv
+    if conv is None:
+        return None
+    if not options.fuse_requant:
+        base.epilogue = "not fused (fuse-requant=false)"
+        return None
+    if not target.has_dsp:
+        base.epilogue = f"not fused: target '{target.name}' has no SMMLA (DSP extension)"
+        return None
+    try:
+        epilogue = read_requant_epilogue(op, conv.filters)
+    except NotFusable as err:
+        base.epilogue = f"not fused: {err}" if err.candidate else None
+        return None
+    bias = epilogue.bias
+    zero_point = conv.input_zero_point
+    if operands.a_constant is not None and zero_point:
+        bias = folded_bias(bias, operands.a_constant, zero_point)
+        zero_point = 0
+        operands = dataclasses.replace(operands, conv=dataclasses.replace(conv, input_zero_point=0))
+    table = parameter_table(epilogue.requant, bias, conv.filters)
+    fused_problem = dataclasses.replace(problem, requant=True, c_row_bytes=1, c_col_bytes=conv.filters,
+                                        b_zero_point=zero_point, params_memory=target.placement["weights"])
+    if not model.families(fused_problem, target):
+        base.epilogue = "not fused: no kernel applies"
+        return None
+    base.epilogue = "fused"
+    base.fused_ops = 2 if epilogue.init is not None else 1
+    return operands, fused_problem, epilogue, table
 
 
 def schedule_attribute_text(decision: Decision) -> str:

@@ -71,6 +71,106 @@ def conv_text(rng: np.random.Generator, height: int, width: int, channels: int, 
             f"func.func @conv(%x: {x_type}, %y: {y_type}) {{\n  %w = memref.get_global @w : {w_type}\n{op}")
 
 
+def _dense(values: np.ndarray) -> str:
+    return str(values.tolist()).replace(" ", "")
+
+
+_CHANNEL_MAP = "affine_map<(d0, d1, d2, d3) -> (d3)>"
+_IDENTITY_MAP = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
+_PARALLEL = 'iterator_types = ["parallel", "parallel", "parallel", "parallel"]'
+
+
+def _requant_body(per_channel: bool, bias_in_body: bool) -> str:
+    """The requantization's body as mema-import leaves it (rounded once); with `bias_in_body`
+    it first adds the bias input (as elementwise fusion leaves a depthwise layer's)."""
+    bias_arg = "%bv: i32, " if bias_in_body else ""
+    add = "    %sum = arith.addi %bv, %in : i32\n" if bias_in_body else ""
+    value = "%sum" if bias_in_body else "%in"
+    if per_channel:
+        head = (f"  ^bb0(%in: i32, {bias_arg}%m: i32, %s: i8, %out: i8):\n{add}"
+                f"    %a = arith.extsi {value} : i32 to i64\n    %mm = arith.extsi %m : i32 to i64\n"
+                "    %p = arith.muli %a, %mm : i64\n    %sh = arith.extui %s : i8 to i64\n"
+                "    %u = arith.shli %c1_i64, %sh : i64\n    %h = arith.shrui %u, %c1_i64 : i64\n"
+                "    %r = arith.addi %p, %h : i64\n    %t = arith.shrsi %r, %sh : i64\n")
+    else:
+        head = (f"  ^bb0(%in: i32, {bias_arg}%out: i8):\n{add}    %a = arith.extsi {value} : i32 to i64\n"
+                "    %p = arith.muli %a, %cM : i64\n    %r = arith.addi %p, %cR : i64\n"
+                "    %t = arith.shrsi %r, %cS : i64\n")
+    return (head + "    %v = arith.trunci %t : i64 to i32\n    %z = arith.addi %v, %zp : i32\n"
+            "    %c = arith.maxsi %z, %lo : i32\n    %d = arith.minsi %c, %hi : i32\n"
+            "    %e = arith.trunci %d : i32 to i8\n    linalg.yield %e : i8\n  }\n")
+
+
+def requantized_conv_text(rng: np.random.Generator, height: int, width: int, channels: int, filters: int,
+                          kernel: tuple[int, int], strides: tuple[int, int], zero_point: int,
+                          constant: bool, per_channel: bool, bias_in_body: bool = False) -> str:
+    """One function @qconv(%x, [%w,] %y) holding a layer as mema-import leaves it after
+    bufferization: an int32 buffer filled with a per-channel bias, the convolution, and the
+    requantization to the int8 %y (multiplier and shift per channel as constant inputs, or
+    per-tensor constants folded into the body). Multipliers in [2^30, 2^31), shifts 33..54
+    (most 36..44, so that outputs spread over int8; the ends saturate), any int8 output zero
+    point, biases with the int32 extremes planted. With `bias_in_body` the buffer is filled
+    with 0 and the requantization's body adds the bias first."""
+    kh, kw = kernel
+    oh, ow = (height - kh) // strides[0] + 1, (width - kw) // strides[1] + 1
+    x_type = f"memref<1x{height}x{width}x{channels}xi8>"
+    w_type = f"memref<{filters}x{kh}x{kw}x{channels}xi8>"
+    acc_type = f"memref<1x{oh}x{ow}x{filters}xi32>"
+    y_type = f"memref<1x{oh}x{ow}x{filters}xi8>"
+    count = filters if per_channel else 1
+    multipliers = rng.integers(2**30, 2**31, count)
+    shifts = np.where(rng.random(count) < 0.8, rng.integers(36, 45, count), rng.integers(33, 55, count))
+    bias = rng.integers(-2**20, 2**20, filters)
+    if filters > 2:
+        bias[0], bias[1] = -2**31, 2**31 - 1
+    out_zp = int(rng.choice([-128, 127, 0, int(rng.integers(-128, 128))]))
+    lines = [f'memref.global "private" constant @bias : memref<{filters}xi32> = dense<{_dense(bias)}>']
+    if per_channel:
+        lines += [f'memref.global "private" constant @mult : memref<{filters}xi32> = dense<{_dense(multipliers)}>',
+                  f'memref.global "private" constant @shift : memref<{filters}xi8> = dense<{_dense(shifts)}>']
+    if constant:
+        values = rng.integers(-128, 128, (filters, kh, kw, channels))
+        values.flat[0], values.flat[-1] = -128, 127
+        lines.append(f'memref.global "private" constant @w : {w_type} = dense<{_dense(values)}>')
+        lines.append(f"func.func @qconv(%x: {x_type}, %y: {y_type}) {{")
+        lines.append(f"  %w = memref.get_global @w : {w_type}")
+    else:
+        lines.append(f"func.func @qconv(%x: {x_type}, %w: {w_type}, %y: {y_type}) {{")
+    lines += ["  %c1_i64 = arith.constant 1 : i64", f"  %zp = arith.constant {out_zp} : i32",
+              "  %lo = arith.constant -128 : i32", "  %hi = arith.constant 127 : i32",
+              f"  %izp = arith.constant {zero_point} : i32", "  %wzp = arith.constant 0 : i32",
+              f"  %acc = memref.alloc() : {acc_type}",
+              f"  %bias = memref.get_global @bias : memref<{filters}xi32>"]
+    names, types, maps = ["%acc"], [acc_type], [_IDENTITY_MAP]
+    if bias_in_body:
+        names, types, maps = names + ["%bias"], types + [f"memref<{filters}xi32>"], maps + [_CHANNEL_MAP]
+    if per_channel:
+        lines += [f"  %mult = memref.get_global @mult : memref<{filters}xi32>",
+                  f"  %shift = memref.get_global @shift : memref<{filters}xi8>"]
+        names += ["%mult", "%shift"]
+        types += [f"memref<{filters}xi32>", f"memref<{filters}xi8>"]
+        maps += [_CHANNEL_MAP, _CHANNEL_MAP]
+    else:
+        shift = int(shifts[0])
+        lines += [f"  %cM = arith.constant {int(multipliers[0])} : i64",
+                  f"  %cR = arith.constant {1 << (shift - 1)} : i64", f"  %cS = arith.constant {shift} : i64"]
+    inputs = f"ins({', '.join(names)} : {', '.join(types)})"
+    maps_text = f"[{', '.join(maps + [_IDENTITY_MAP])}]"
+    if bias_in_body:
+        lines += ["  %c0_i32 = arith.constant 0 : i32", f"  linalg.fill ins(%c0_i32 : i32) outs(%acc : {acc_type})"]
+    else:
+        lines += [f"  linalg.generic {{indexing_maps = [{_CHANNEL_MAP}, {_IDENTITY_MAP}], {_PARALLEL}}} "
+                  f"ins(%bias : memref<{filters}xi32>) outs(%acc : {acc_type}) {{",
+                  "  ^bb0(%b: i32, %o: i32):", "    linalg.yield %b : i32", "  }"]
+    lines += [
+              "  linalg.conv_2d_nhwc_fhwc_q {dilations = dense<1> : tensor<2xi64>, "
+              f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}}",
+              f"    ins(%x, %w, %izp, %wzp : {x_type}, {w_type}, i32, i32) outs(%acc : {acc_type})",
+              f"  linalg.generic {{indexing_maps = {maps_text}, {_PARALLEL}}} {inputs} outs(%y : {y_type}) {{"]
+    return "\n".join(lines) + "\n" + _requant_body(per_channel, bias_in_body) + (
+        f"  memref.dealloc %acc : {acc_type}\n  return\n}}\n")
+
+
 def draw_conv(rng: np.random.Generator) -> tuple:
     """Arguments for conv_text: small feature maps, 1x1 to 4x4 filters, strides 1 or 2, any
     input zero point; a run-time filter only where its rows are whole groups (KW*C % 4 == 0)."""

@@ -40,7 +40,7 @@ def _dense_text(values: np.ndarray) -> str:
 def _global_text(symbol: str, values: np.ndarray, elem: str) -> str:
     shape = "x".join(str(d) for d in values.shape) + f"x{elem}"
     if values.ndim == 1:  # flat re-laid buffers: raw little-endian bytes, quick to parse
-        raw = values.astype("<i1" if elem == "i8" else "<i2").tobytes()
+        raw = values.astype({"i8": "<i1", "i16": "<i2", "i32": "<i4"}[elem]).tobytes()
         dense = f'dense<"0x{raw.hex().upper()}">'
     else:
         dense = _dense_text(values)
@@ -159,24 +159,46 @@ class MemaTile(ModelOptions):
             halfwords = schedule.nr * panel_row_bytes(operands.elem, operands.k, "packed") // 2
             pack_type = f"memref<{halfwords}xi16>"
             new_globals.append(_buffer_text(pack_global, halfwords))
+        c_value, c_strides = operands.c, (4, 4 * operands.m) if operands.conv else (0, 4)
+        q_global = q_type = ""
+        epilogue = chosen.epilogue
+        if epilogue is not None:
+            assert chosen.requant_table is not None
+            c_value, c_strides = epilogue.output, (1, operands.m)
+            q_global = _fresh_symbol("__mema_requant", existing)
+            flat = chosen.requant_table.reshape(-1)
+            q_type = f"memref<{flat.size}xi32>"
+            new_globals.append(_global_text(q_global, flat, "i32"))
         a_bytes = 1 if operands.elem == "i8" else 2
         offsets = operands.offsets
         offset_bytes = (0 if a_global else offsets[0] * a_bytes, 0 if b_global else offsets[1] * a_bytes,
                         offsets[2] * 4)
         layout = OperandLayout(
             m=operands.m, n=operands.n, k=operands.k, elem=operands.elem,
-            a_type=a_type, b_type=b_type, c_type=str(operands.c.type),
+            a_type=a_type, b_type=b_type, c_type=str(c_value.type),
             a_panel=a_panel, b_k_contiguous=b_k_contiguous,
             a_arg_type=str(operands.a.type), b_arg_type=str(operands.b.type),
             a_global=a_global, b_global=b_global, offset_bytes=offset_bytes,
             pack_global=pack_global, pack_type=pack_type, conv=operands.conv,
-            c_strides=(4, 4 * operands.m) if operands.conv else (0, 4),
+            c_strides=c_strides, requant_global=q_global, requant_type=q_type,
         )
         tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,
                           schedule.a_form, schedule.b_form, schedule.kept, schedule.loop_order)
         kernel_text = KernelWriter(layout, tile, schedule_attribute_text(chosen.decision)).write()
-        _splice(op, module_op, new_globals, kernel_text, (operands.a, operands.b, operands.c))
-        return re_laid
+        if epilogue is None:
+            _splice(op, module_op, new_globals, kernel_text, (operands.a, operands.b, operands.c))
+            return re_laid
+        # The nest goes where the requantization was (its output may be allocated after the
+        # convolution; only inert ops lie in between); the bias fill, the requantization and
+        # the int32 buffer they shared go.
+        _splice(op, module_op, new_globals, kernel_text, (operands.a, operands.b, c_value),
+                anchor=epilogue.consumer)
+        absorbed = [epilogue.consumer] + ([epilogue.init] if epilogue.init is not None else [])
+        readers = _get_globals_read_by(absorbed)
+        for absorbed_op in absorbed:
+            absorbed_op.erase()
+        _drop_if_unused(epilogue.accumulator)
+        return re_laid | _drop_dead_get_globals(readers)
 
     def _rewrite_depthwise(self, op: Operation, chosen: DepthwisePlan) -> set[str]:
         """Splice a depthwise convolution's nest in place of `op`, its filter re-laid out."""
@@ -193,11 +215,47 @@ class MemaTile(ModelOptions):
         return {operands.weights_global}
 
 
+def _get_globals_read_by(ops: list[Operation]) -> list[Operation]:
+    """The memref.get_global ops whose results `ops` read."""
+    found: list[Operation] = []
+    for op in ops:
+        for value in op.operands:
+            owner = value.owner
+            operation = owner.operation if isinstance(owner, OpView) else owner
+            if isinstance(operation, Operation) and operation.name == "memref.get_global" and operation not in found:
+                found.append(operation)
+    return found
+
+
+def _drop_dead_get_globals(get_globals: list[Operation]) -> set[str]:
+    """Erase the get_globals left without a use (the bias, multipliers and shifts a fused
+    requantization read); returns their symbols, for dropping the globals themselves."""
+    symbols: set[str] = set()
+    for operation in get_globals:
+        if not list(operation.results[0].uses):
+            symbols.add(str(operation.attributes["name"]).lstrip("@"))
+            operation.erase()
+    return symbols
+
+
+def _drop_if_unused(buffer: Value) -> None:
+    """Erase an alloc whose only remaining users are deallocs."""
+    users = [use.owner for use in buffer.uses]
+    users = [u.operation if isinstance(u, OpView) else u for u in users]
+    if any(u.name != "memref.dealloc" for u in users):
+        return
+    for user in users:
+        user.erase()
+    owner = buffer.owner
+    (owner.operation if isinstance(owner, OpView) else owner).erase()
+
+
 def _splice(op: Operation, module_op: Operation, new_globals: list[str], kernel_text: str,
-            arguments: tuple[Value, ...]) -> None:
+            arguments: tuple[Value, ...], anchor: Operation | None = None) -> None:
     """Parse the kernel function (and the new globals) in the op's context, put the globals at
     the module's top, the kernel's body (with its arguments replaced by the op's operands) in
-    place of `op`, and drop `op` and any get_global of an operand it left dead."""
+    place of `op` (or just before `anchor`), and drop `op` and any get_global of an operand it
+    left dead."""
     context: Context = op.context
     scratch = Module.parse("\n".join([*new_globals, kernel_text]), context=context)
     body = module_op.regions[0].blocks[0]
@@ -209,7 +267,7 @@ def _splice(op: Operation, module_op: Operation, new_globals: list[str], kernel_
     for argument, value in zip(block.arguments, arguments, strict=True):
         argument.replace_all_uses_with(value)
     for inner in list(block.operations)[:-1]:  # all but func.return
-        inner.operation.move_before(op)
+        inner.operation.move_before(anchor if anchor is not None else op)
     op.erase()
     for value in arguments[:2]:  # a get_global of a re-laid constant is now dead
         owner = value.owner

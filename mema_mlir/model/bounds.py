@@ -50,10 +50,13 @@ def lower_bound(problem: Problem, target: Target) -> LowerBound:
     """
     m, n, k, e = problem.m, problem.n, problem.k, problem.elem_bytes
     outputs = m * n
-    compulsory = -(-m * k * e // 4) + -(-k * n * e // 4) + outputs
+    # A fused requantization (problem.requant) reads no C and writes int8 outputs, which a
+    # word store could write four at a time.
+    c_reads, stores = (0, -(-outputs // 4)) if problem.requant else (outputs, outputs)
+    compulsory = -(-m * k * e // 4) + -(-k * n * e // 4) + c_reads
     rho = 4 // e
     s = max(1, target.registers - LOOP_AND_ADDRESS_REGISTERS)
     elements = 2 * m * n * k / math.sqrt(rho * s) - 2 * rho * s
     words = elements / rho
-    loads = max(compulsory, math.ceil(words) - outputs)
-    return LowerBound(loads, outputs, compulsory, words, s, rho)
+    loads = max(compulsory, math.ceil(words) - stores)
+    return LowerBound(loads, stores, compulsory, words, s, rho)

@@ -43,10 +43,11 @@ from mema_mlir.model.timing import (
 ONE, ROWS, COLS, OUTPUTS, TILES, OUTER = range(6)
 Vector = tuple[float, ...]
 
-# Data accesses: A, B (from their own memories), the packing buffer (reads and writes), C.
-TRAFFIC = ("loads_a", "loads_b", "loads_buf", "loads_c", "stores_c", "stores_buf")
+# Data accesses: A, B (from their own memories), the packing buffer (reads and writes), C, and
+# the parameter table of a fused requantization ("params", with the weights).
+TRAFFIC = ("loads_a", "loads_b", "loads_buf", "loads_c", "stores_c", "stores_buf", "loads_q")
 QUANTITIES = TRAFFIC + (
-    "bytes_a", "bytes_b", "bytes_buf_read", "bytes_buf_write",
+    "bytes_a", "bytes_b", "bytes_buf_read", "bytes_buf_write", "bytes_c_read", "bytes_c_write", "bytes_q",
     "extend", "alu", "dsp_mac", "mul", "branch", "load_multiple", "store_multiple",
 )
 
@@ -132,6 +133,8 @@ def _mla_rates(problem: Problem, ku: int, overhead: Overhead) -> Rates:
         "loads_b": _vec(cols=col_loads),
         "loads_c": _vec(outputs=1),
         "stores_c": _vec(outputs=1),
+        "bytes_c_read": _vec(outputs=4),
+        "bytes_c_write": _vec(outputs=4),
         "bytes_a": _vec(rows=row_bytes),
         "bytes_b": _vec(cols=col_bytes),
         "alu": _add(call["alu"], _vec(tiles=overhead.tile_alu + loops.alu, outer=overhead.outer_alu)),
@@ -168,7 +171,7 @@ def tile_spec(problem: Problem, family: Family, ku: int, rows: int, cols: int) -
     """The micro-kernel of one rows x cols tile of this problem (shared with the generator)."""
     _, a_form, b_form, kept = family
     a, b = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, rows, cols)
-    return TileSpec(problem.elem, a, b, kept, ku, problem.k, *problem.c_strides)
+    return TileSpec(problem.elem, a, b, kept, ku, problem.k, *problem.c_strides, requant=problem.requant)
 
 
 def pack_spec(problem: Problem, columns: int) -> PackSpec:
@@ -209,8 +212,13 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         "mul": per_tile(lambda ex: ex.by_class.get("mul", 0)),
         "loads_c": per_tile(lambda ex: ex.loads.get("C", 0)),
         "stores_c": per_tile(lambda ex: ex.stores.get("C", 0)),
+        "bytes_c_read": per_tile(lambda ex: ex.load_bytes.get("C", 0)),
+        "bytes_c_write": per_tile(lambda ex: ex.store_bytes.get("C", 0)),
+        "loads_q": per_tile(lambda ex: ex.loads.get("Q", 0)),
+        "bytes_q": per_tile(lambda ex: ex.load_bytes.get("Q", 0)),
     })
-    tile_alu = overhead.asm_tile_alu + (1 if loops else 0)
+    tile_alu = overhead.asm_tile_alu + (1 if loops else 0) + (overhead.requant_tile_alu if problem.requant else 0)
+    stack_cycles = overhead.asm_tile_stack_cycles + (overhead.requant_tile_stack_cycles if problem.requant else 0)
     kernel_alu = per_tile(lambda ex: ex.by_class.get("alu", 0))
     kernel_branch = per_tile(lambda ex: ex.by_class.get("branch", 0))
     call, call_cycles = _call_vectors(overhead)
@@ -221,7 +229,7 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     for name in ("store_multiple", "load_multiple"):
         vectors[name] = _add(call[name], per_tile(lambda ex, name=name: ex.by_class.get(name, 0)))
     cycles = _add(_add(per_tile(lambda ex: ex.cycles), call_cycles), call["alu"])
-    cycles = _add(cycles, _vec(tiles=tile_alu + overhead.asm_tile_stack_cycles
+    cycles = _add(cycles, _vec(tiles=tile_alu + stack_cycles
                                + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
                                outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
     if packed:
@@ -294,7 +302,8 @@ def _traffic_memories(problem: Problem) -> tuple[tuple[str, str, bool], ...]:
     """(quantity, memory, is a write) for each kind of data access."""
     return (("loads_a", problem.a_memory, False), ("loads_b", problem.b_memory, False),
             ("loads_buf", problem.buffer_memory, False), ("loads_c", problem.c_memory, False),
-            ("stores_c", problem.c_memory, True), ("stores_buf", problem.buffer_memory, True))
+            ("stores_c", problem.c_memory, True), ("stores_buf", problem.buffer_memory, True),
+            ("loads_q", problem.params_memory, False))
 
 
 def access_cost(problem: Problem, target: Target, traffic: tuple[float, ...]) -> float:
@@ -347,7 +356,7 @@ def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
     """Evaluate the rates at exact (integer) monomials."""
     v = {name: round(r.at(name, x)) for name in QUANTITIES}
     cycles = round(dot(r.cycles, x))
-    loads = v["loads_a"] + v["loads_b"] + v["loads_buf"] + v["loads_c"]
+    loads = v["loads_a"] + v["loads_b"] + v["loads_buf"] + v["loads_c"] + v["loads_q"]
     stores = v["stores_c"] + v["stores_buf"]
     by_class = {
         "load": loads,
@@ -361,15 +370,19 @@ def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
         "store_multiple": v["store_multiple"],
     }
     operand_bytes = {"A": v["bytes_a"], "B": v["bytes_b"], "buffer": v["bytes_buf_read"],
-                     "C": 4 * v["loads_c"]}
+                     "C": v["bytes_c_read"]}
+    operand_loads = {"A": v["loads_a"], "B": v["loads_b"], "buffer": v["loads_buf"], "C": v["loads_c"]}
+    if problem.requant:
+        operand_loads["params"] = v["loads_q"]
+        operand_bytes["params"] = v["bytes_q"]
     traffic = tuple(float(v[name]) for name in TRAFFIC)
     return Cost(
         loads=loads,
         stores=stores,
         load_bytes=sum(operand_bytes.values()),
-        store_bytes=4 * v["stores_c"] + v["bytes_buf_write"],
+        store_bytes=v["bytes_c_write"] + v["bytes_buf_write"],
         memory=_memory_traffic(problem, target, v),
-        operand_loads={"A": v["loads_a"], "B": v["loads_b"], "buffer": v["loads_buf"], "C": v["loads_c"]},
+        operand_loads=operand_loads,
         operand_load_bytes=operand_bytes,
         operand_stores={"C": v["stores_c"], "buffer": v["stores_buf"]},
         instructions=sum(by_class.values()),
@@ -383,7 +396,8 @@ def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
 def _memory_traffic(problem: Problem, target: Target, v: dict[str, int]) -> dict[str, MemoryTraffic]:
     totals = {name: [0, 0, 0, 0] for name in target.memories}  # reads, writes, read/write bytes
     sizes = {"loads_a": v["bytes_a"], "loads_b": v["bytes_b"], "loads_buf": v["bytes_buf_read"],
-             "loads_c": 4 * v["loads_c"], "stores_c": 4 * v["stores_c"], "stores_buf": v["bytes_buf_write"]}
+             "loads_c": v["bytes_c_read"], "stores_c": v["bytes_c_write"], "stores_buf": v["bytes_buf_write"],
+             "loads_q": v["bytes_q"]}
     for name, where, write in _traffic_memories(problem):
         target.memory(where)
         entry = totals[where]

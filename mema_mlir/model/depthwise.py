@@ -115,7 +115,7 @@ def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
     totals["alu"] = totals.get("alu", 0) + alu
     totals["branch"] = totals.get("branch", 0) + tiles + problem.out_height
     traffic = (float(loads.get("A", 0)), float(loads.get("B", 0)), 0.0, float(loads.get("C", 0)),
-               float(stores), 0.0)
+               float(stores), 0.0, 0.0)
     memory = {name: [0, 0, 0, 0] for name in target.memories}
     for where, count, write in ((problem.weights_memory, loads.get("A", 0), False),
                                 (problem.input_memory, loads.get("B", 0), False),

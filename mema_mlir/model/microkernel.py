@@ -274,6 +274,9 @@ class TileSpec:
     k: int
     c_row_bytes: int = 0  # bytes between rows of C; 0: C is loaded and stored by the caller
     c_col_bytes: int = 4  # bytes between columns of C (a convolution's output is C transposed)
+    # C is the int8 output of a fused requantization (requant_access): the accumulators start
+    # at each row's bias and leave requantized, one byte each; row parameters come from a table.
+    requant: bool = False
 
     @property
     def group(self) -> int:
@@ -577,8 +580,15 @@ class _TileWriter:
         block = []
         self.remainder(block)
         tail += _resolve(block, {}, self.check)
-        prologue, epilogue, preloaded = self.c_access()
-        return Program(tuple(body), trips, tuple(tail), self.pool.peak, ("pa", "pb"),
+        scratch = self.pool.peak
+        if spec.requant:
+            temps = requant_temporaries(scratch, bool(trips))
+            scratch = max(scratch, REQUANT_SCRATCH)
+            prologue, epilogue, preloaded = requant_access(spec.a.lines, spec.b.lines, spec.c_row_bytes,
+                                                           spec.c_col_bytes, temps, self.check)
+        else:
+            prologue, epilogue, preloaded = self.c_access()
+        return Program(tuple(body), trips, tuple(tail), scratch, ("pa", "pb"),
                        prologue=tuple(prologue), preloaded=preloaded, epilogue=tuple(epilogue))
 
     def c_access(self) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
@@ -614,6 +624,72 @@ class _TileWriter:
                 if step:  # after every line, the last included: counts stay c0 + c1*lines
                     out.append(Insn("add {t0}, {t0}, {t1}", "alu"))
         return prologue, epilogue, (("c", "t0"),)
+
+
+# ---- the fused requantization epilogue ---------------------------------------------------
+
+# One row of the parameter table (int32 words): bias (the input zero point folded in), the
+# multiplier, the rounding-and-output-zero-point addend, the shift past 32.
+REQUANT_ROW_BYTES = 16
+REQUANT_BIAS, REQUANT_MULTIPLIER, REQUANT_ADDEND, REQUANT_SHIFT = 0, 4, 8, 12
+# Scratch the epilogue needs at least when no loop counter is free: t0 (C), t1 (the table),
+# and one of the three row parameters (the other two in the dead operand pointers).
+REQUANT_SCRATCH = 3
+
+
+def requant_temporaries(scratch: int, has_counter: bool) -> tuple[str, str, str]:
+    """Three registers dead after the k loop for a row's multiplier, addend and shift: the two
+    operand pointers, then a scratch register past t1 or the spent loop counter. The model's
+    register count (registers.py) reserves pa, pb and the counter for every tile, so a tile
+    without a loop may take t2 instead without exceeding it."""
+    third = "t2" if scratch >= REQUANT_SCRATCH or not has_counter else "n"
+    return ("pa", "pb", third)
+
+
+def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
+                   temps: tuple[str, str, str], check: bool = True,
+                   ) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
+    """Around the k loop of a tile whose output is requantized in registers. C's address (int8
+    output) enters in t0, the tile's first row of the parameter table in t1; both wait on the
+    stack during the k loop. Prologue: each accumulator loaded with its row's bias (one LDR per
+    accumulator, back to back, rather than one per row and MOVs: every count stays
+    non-decreasing in the tile's rows and columns). Epilogue, per row: its multiplier M, addend
+    and shift s - 32, then per accumulator
+        SMMLA c, c, M, addend   high word of c * M, plus 2^(s-33) + zp_out * 2^(s-32)
+        ASR   c, c, shift       = ((c * M + 2^(s-1)) >> s) + zp_out, exactly (model.requant)
+        SSAT  c, #8, c          the clamp to [-128, 127]
+    and the row's bytes stored back to back (STRB)."""
+    multiplier, addend, shift = temps
+    prologue: list[Insn] = []
+    for row in range(rows):
+        for col in range(cols):
+            offset = row * REQUANT_ROW_BYTES + REQUANT_BIAS
+            address = f"[{{t1}}, #{offset}]" if offset else "[{t1}]"
+            prologue.append(Insn(f"ldr {{c{row}_{col}}}, {address}", "load", "Q", 1, 4))
+    prologue += [Insn("push {{t0}}", "store_multiple"), Insn("push {{t1}}", "store_multiple")]
+    epilogue = [Insn("pop {{t1}}", "load_multiple"), Insn("pop {{t0}}", "load_multiple")]
+    for row in range(rows):
+        base = row * REQUANT_ROW_BYTES
+        for reg, field_offset in ((multiplier, REQUANT_MULTIPLIER), (addend, REQUANT_ADDEND),
+                                  (shift, REQUANT_SHIFT)):
+            epilogue.append(Insn(f"ldr {{{reg}}}, [{{t1}}, #{base + field_offset}]", "load", "Q", 1, 4))
+        for col in range(cols):
+            acc = f"{{c{row}_{col}}}"
+            epilogue += [Insn(f"smmla {acc}, {acc}, {{{multiplier}}}, {{{addend}}}", "mul"),
+                         Insn(f"asr {acc}, {acc}, {{{shift}}}", "alu"),
+                         Insn(f"ssat {acc}, #8, {acc}", "alu")]
+        for col in range(cols):
+            offset = row * c_row_bytes + col * c_col_bytes
+            if check and offset > MAX_OFFSET:
+                raise ValueError(f"output offset {offset} is out of the STRB immediate range")
+            address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
+            epilogue.append(Insn(f"strb {{c{row}_{col}}}, {address}", "store", "C", 1, 1))
+    return prologue, epilogue, (("c", "t0"), ("q", "t1"))
+
+
+def requant_offsets_fit(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int) -> bool:
+    """The farthest output byte of a rows x cols tile is reachable by an STRB immediate."""
+    return (rows - 1) * c_row_bytes + (cols - 1) * c_col_bytes <= MAX_OFFSET
 
 
 def c_lines_need_steps(far: int, near: int = 4) -> bool:

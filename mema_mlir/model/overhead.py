@@ -56,6 +56,12 @@ class Overhead:
     # are reported apart from data accesses). Fitted by benchmarks/calibrate_overhead.py.
     asm_tile_alu: int = 15
     asm_tile_stack_cycles: int = 3
+    # With the requantization fused (a fourth pointer, the parameter table's row, per tile):
+    # what llc adds around the statement, instructions and the cycles of the loop state it
+    # spills and reloads. Fitted on 30 random requantized convolutions (benchmarks/
+    # calibrate_overhead.py's way: least squares of the trace's residual on the tile count).
+    requant_tile_alu: int = 5
+    requant_tile_stack_cycles: int = 11
     # Per outer block (column block with a packed B) and per column packed at run time (the
     # packing statement's pointers and counter).
     asm_outer_alu: int = 2

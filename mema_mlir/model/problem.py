@@ -38,6 +38,10 @@ class Problem:
     b_zero_point: int = 0
     c_row_bytes: int = 0  # bytes between C's rows; 0: row-major int32 [M, N] (4 * N)
     c_col_bytes: int = 4  # bytes between C's columns
+    # The layer's requantization fused into the tile (model.requant): C is its int8 output, the
+    # accumulators start at the bias and every row reads its parameters from a table there.
+    requant: bool = False
+    params_memory: str = "flash"
 
     def __post_init__(self) -> None:
         for name in ("m", "n", "k"):
@@ -46,7 +50,7 @@ class Problem:
                 raise ProblemError(f"{name} must be a positive integer, got {value!r}")
         if self.elem not in ELEMENT_BYTES:
             raise ProblemError(f"elem must be one of {', '.join(ELEMENT_BYTES)}, got {self.elem!r}")
-        for name in ("b_k_contiguous", "a_constant", "b_constant"):
+        for name in ("b_k_contiguous", "a_constant", "b_constant", "requant"):
             if not isinstance(getattr(self, name), bool):
                 raise ProblemError(f"{name} must be a bool, got {getattr(self, name)!r}")
         if not isinstance(self.b_segments, int) or self.b_segments < 1 or self.k % self.b_segments:
@@ -56,7 +60,7 @@ class Problem:
         for name in ("c_row_bytes", "c_col_bytes"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ProblemError(f"{name} must be a non-negative integer, got {getattr(self, name)!r}")
-        for name in ("a_memory", "b_memory", "c_memory", "buffer_memory"):
+        for name in ("a_memory", "b_memory", "c_memory", "buffer_memory", "params_memory"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value:
                 raise ProblemError(f"{name} must name a memory, got {value!r}")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from mema_mlir.model.errors import ScheduleError
 from mema_mlir.model.kernels import A_FORMS, B_FORMS, KEPT, KERNELS
-from mema_mlir.model.microkernel import max_offset, panel_row_bytes, tile_sides
+from mema_mlir.model.microkernel import max_offset, panel_row_bytes, requant_offsets_fit, tile_sides
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.registers import (
     LOOP_AND_ADDRESS_REGISTERS,
@@ -103,7 +103,7 @@ def families(problem: Problem, target: Target) -> tuple[Family, ...]:
         a_forms = (["bytes", "pairs"] if problem.a_constant else ["bytes"]) if problem.elem == "i8" else ["halves"]
         b_forms = ["words" if problem.b_contiguous else "strided", "packed"] if problem.b_in_place else ["packed"]
         allowed += [("smlad", a, b, kept) for a in a_forms for b in b_forms for kept in KEPT]
-    if problem.b_in_place:  # the MLA kernel reads B where it is
+    if problem.b_in_place and not problem.requant:  # the MLA kernel reads B where it is
         allowed.append(("mla", "elements", "elements", "b"))
     return tuple(sorted(allowed, key=FAMILY_RANK.__getitem__))
 
@@ -128,6 +128,8 @@ def _offsets_fit(problem: Problem, family: Family, mr: int, nr: int) -> bool:
     if kernel == "mla":
         return mla_offsets_fit(mr, nr, problem.k, problem.elem_bytes, problem.b_contiguous)
     sides = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, mr, nr)
+    if problem.requant and not requant_offsets_fit(mr, nr, *problem.c_strides):
+        return False
     return all(max_offset(side) <= 4095 for side in sides)
 
 
