@@ -6,7 +6,8 @@ predicted loads/stores. Not run in CI.
     python benchmarks/soak_differential.py --cases 10000 --json benchmarks/out/soak.json
 
 `--conv-share` and `--depthwise-share` set the fraction of cases of each kind (0.1 each by
-default); the summary gives the cycle-prediction error per kind.
+default; half of each with a bias fill and a requantization that mema-tile fuses); the summary
+gives the cycle-prediction error per kind.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from mema_mlir.random_matmuls import (
     draw_conv,
     draw_depthwise,
     matmul_text,
+    requantized_conv_text,
+    requantized_depthwise_text,
 )
 from mema_mlir.run import check_file
 
@@ -34,14 +37,24 @@ def one(args: tuple[int, int, int | None, float, float, str]) -> dict:
     rng = np.random.default_rng([seed, index])
     draw = rng.random()
     try:
+        # Half the (depthwise) convolutions come with a bias fill and a requantization, which
+        # mema-tile fuses into the tiles (kinds "qconv", "qdepthwise").
         if draw < conv_share:
             arguments = draw_conv(rng)
-            case = {"index": index, "kind": "conv", "arguments": repr(arguments)}
-            text, target = conv_text(rng, *arguments), "cortex-m4"
+            requant = rng.random() < 0.5
+            case = {"index": index, "kind": "qconv" if requant else "conv", "arguments": repr(arguments)}
+            text = (requantized_conv_text(rng, *arguments, per_channel=rng.random() < 0.7,
+                                          bias_in_body=rng.random() < 0.3)
+                    if requant else conv_text(rng, *arguments))
+            target = "cortex-m4"
         elif draw < conv_share + depthwise_share:
             arguments = draw_depthwise(rng)
-            case = {"index": index, "kind": "depthwise", "arguments": repr(arguments)}
-            text, target = depthwise_text(rng, *arguments), "cortex-m4"
+            requant = rng.random() < 0.5
+            case = {"index": index, "kind": "qdepthwise" if requant else "depthwise", "arguments": repr(arguments)}
+            text = (requantized_depthwise_text(rng, *arguments, per_channel=rng.random() < 0.7,
+                                               bias_in_body=rng.random() < 0.7)
+                    if requant else depthwise_text(rng, *arguments))
+            target = "cortex-m4"
         else:
             m, n, k, elem, b_kn, a_constant, target = draw_case(rng, max_macs)
             case = {"index": index, "kind": "matmul", "m": m, "n": n, "k": k, "elem": elem, "b_kn": b_kn,
@@ -101,7 +114,9 @@ def main() -> None:
               "matmul, cortex-m4, K > 7": lambda c: (c["kind"] == "matmul" and c.get("target") == "cortex-m4"
                                                      and c["k"] > 7),
               "matmul, cortex-m3": lambda c: c["kind"] == "matmul" and c.get("target") == "cortex-m3",
-              "conv": lambda c: c["kind"] == "conv", "depthwise": lambda c: c["kind"] == "depthwise"}
+              "conv": lambda c: c["kind"] == "conv", "depthwise": lambda c: c["kind"] == "depthwise",
+              "conv + requantization": lambda c: c["kind"] == "qconv",
+              "depthwise + requantization": lambda c: c["kind"] == "qdepthwise"}
     for name, member in groups.items():
         summary[f"cycles_error {name}"] = error_summary(
             [abs(c["cycles_error"]) for c in results if "cycles_error" in c and member(c)])

@@ -11,14 +11,15 @@ from __future__ import annotations
 from mema_mlir.codegen import Emitter, Idx
 from mema_mlir.inline_asm import Operand, inline_asm
 from mema_mlir.model.depthwise import DepthwiseProblem
-from mema_mlir.model.microkernel import depthwise_program
+from mema_mlir.model.microkernel import REQUANT_ROW_BYTES, depthwise_program
 
 
 class DepthwiseWriter(Emitter):
     """Writes `@kernel(%X, %W, %Y)`: input, filter (its compile-time layout, a global), output."""
 
     def __init__(self, problem: DepthwiseProblem, pixels: int, types: tuple[str, str, str],
-                 weights_global: str, weights_type: str, schedule_attr: str) -> None:
+                 weights_global: str, weights_type: str, schedule_attr: str,
+                 requant_global: str = "", requant_type: str = "") -> None:
         super().__init__()
         self.problem = problem
         self.pixels = pixels
@@ -26,6 +27,9 @@ class DepthwiseWriter(Emitter):
         self.weights_global = weights_global
         self.weights_type = weights_type
         self.schedule_attr = schedule_attr
+        # A fused requantization (problem.requant): the parameter table's global.
+        self.requant_global = requant_global
+        self.requant_type = requant_type
 
     def tile(self, oh: Idx, ow: Idx, block: Idx, pixels: int) -> None:
         problem = self.problem
@@ -33,10 +37,15 @@ class DepthwiseWriter(Emitter):
         px = self.address("%ptrX", [(oh, problem.stride_h * problem.width * c),
                                     (ow, problem.stride_w * c), (block, 4)], 0)
         pw = self.address("%ptrW", [(block, 8 * problem.taps)], 0)
-        pc = self.address("%ptrY", [(oh, 4 * problem.out_width * c), (ow, 4 * c), (block, 16)], 0)
+        pixel_bytes = problem.output_pixel_bytes
+        pc = self.address("%ptrY", [(oh, problem.out_width * pixel_bytes), (ow, pixel_bytes),
+                                    (block, pixel_bytes // problem.channels * 4)], 0)
         program = depthwise_program(problem.spec(pixels))
         registers = [Operand(f"c{p}_{q}", "", "i32") for p in range(pixels) for q in range(4)]
         registers += [Operand("px", px, "!llvm.ptr"), Operand("pw", pw, "!llvm.ptr"), Operand("t0", pc, "!llvm.ptr")]
+        if problem.requant:  # the block's 4 rows of the parameter table
+            pq = self.address("%ptrQ", [(block, 4 * REQUANT_ROW_BYTES)], 0)
+            registers.append(Operand("t1", pq, "!llvm.ptr"))
         inputs = []
         if "zp2" in program.inputs:
             zp = problem.zero_point
@@ -57,8 +66,10 @@ class DepthwiseWriter(Emitter):
     def write(self) -> str:
         problem = self.problem
         x_type, w_arg_type, y_type = self.types
-        self.raw_pointers([("X", x_type, "", 0), ("W", self.weights_type, self.weights_global, 0),
-                           ("Y", y_type, "", 0)])
+        pointers = [("X", x_type, "", 0), ("W", self.weights_type, self.weights_global, 0), ("Y", y_type, "", 0)]
+        if self.requant_global:
+            pointers.append(("Q", self.requant_type, self.requant_global, 0))
+        self.raw_pointers(pointers)
         full = (problem.out_width // self.pixels) * self.pixels
         oh = self.loop("oh", 0, problem.out_height, 1)
         for start, end, width in ((0, full, self.pixels), (full, problem.out_width, problem.out_width - full)):

@@ -105,42 +105,52 @@ def _maps(op: Operation) -> list[str]:
     return [str(attr) for attr in op.attributes["indexing_maps"]]
 
 
-_IDENTITY4 = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
-_CHANNEL4 = "affine_map<(d0, d1, d2, d3) -> (d3)>"
+def _identity_map(rank: int) -> str:
+    dims = ", ".join(f"d{i}" for i in range(rank))
+    return f"affine_map<({dims}) -> ({dims})>"
 
 
-def _channel_constant(op: Operation, index: int, channels: int) -> np.ndarray:
-    """Input `index` of a generic: a constant indexed by the channel (d3) alone, as (F,)."""
-    if _maps(op)[index] != _CHANNEL4:
+def _channel_map(rank: int) -> str:
+    """NHWC (rank 4): the channel d3; a depthwise output NHWCM (rank 5, M = 1): (d3, d4)."""
+    dims = ", ".join(f"d{i}" for i in range(rank))
+    return f"affine_map<({dims}) -> ({', '.join(f'd{i}' for i in range(3, rank))})>"
+
+
+def _channel_constant(op: Operation, index: int, channels: int, rank: int) -> np.ndarray:
+    """Input `index` of a generic: a constant indexed by the channel alone, as (F,)."""
+    if _maps(op)[index] != _channel_map(rank):
         raise NotFusable("a requantization parameter is not indexed by the output channel alone")
     values = constant_values(op.operands[index])
-    if values is None or values.shape != (channels,):
+    if values is None or values.size != channels:
         raise NotFusable("a requantization parameter is not a compile-time constant per channel")
-    return values.astype(np.int64)
+    return values.reshape(channels).astype(np.int64)
 
 
-def _read_init(init: Operation, channels: int) -> np.ndarray:
+def _read_init(init: Operation, channels: int, rank: int) -> np.ndarray:
     """The bias an init op writes into the int32 buffer, as (F,)."""
     if init.name == "linalg.fill":
         value = _constant_int(init.operands[0])
         if value is None:
             raise NotFusable("the accumulator is filled with a value not known at compile time")
         return np.full(channels, value, dtype=np.int64)
-    if init.name != "linalg.generic" or len(init.operands) != 2 or _maps(init) != [_CHANNEL4, _IDENTITY4]:
+    if (init.name != "linalg.generic" or len(init.operands) != 2
+            or _maps(init) != [_channel_map(rank), _identity_map(rank)]):
         raise NotFusable(f"the accumulator is initialised by '{init.name}', not a bias broadcast")
     body = list(init.regions[0].blocks[0].operations)
     block = init.regions[0].blocks[0]
     if len(body) != 1 or body[0].operation.name != "linalg.yield" or body[0].operands[0] != block.arguments[0]:
         raise NotFusable("the accumulator's initialisation is not a plain bias broadcast")
-    return _channel_constant(init, 0, channels)
+    return _channel_constant(init, 0, channels, rank)
 
 
 class _BodyReader:
     """Matches the requantization body backwards from its yield, op by op."""
 
-    def __init__(self, op: Operation, channels: int) -> None:
+    def __init__(self, op: Operation, channels: int, rank: int, accumulator_index: int) -> None:
         self.op = op
         self.channels = channels
+        self.rank = rank
+        self.accumulator_index = accumulator_index
         self.block = op.regions[0].blocks[0]
         self.matched_ops: list[Operation] = []
         self.shared: Operation | None = None  # the shift's extension, read by shli and shrsi
@@ -164,9 +174,9 @@ class _BodyReader:
         if constant is not None:
             return np.array([constant], dtype=np.int64)
         index = self.argument(value)
-        if index == 0 or index >= len(self.op.operands) - 1:
+        if index == self.accumulator_index or index >= len(self.op.operands) - 1:
             raise NotFusable("the requantization's parameters are not separate inputs")
-        return _channel_constant(self.op, index, self.channels)
+        return _channel_constant(self.op, index, self.channels, self.rank)
 
     def read(self) -> tuple[Requantization, np.ndarray]:
         ops = [o.operation for o in self.block.operations]
@@ -221,7 +231,7 @@ class _BodyReader:
         return Requantization(multiplier, shift, zero_point, low, high), bias
 
     def is_accumulator(self, value: Value) -> bool:
-        return isinstance(value, BlockArgument) and value.arg_number == 0
+        return isinstance(value, BlockArgument) and value.arg_number == self.accumulator_index
 
     def shift_amount(self, value: Value) -> np.ndarray:
         constant = _constant_int(value)
@@ -288,11 +298,15 @@ def read_requant_epilogue(conv: Operation, channels: int) -> FusedEpilogue:
     init_at, consumer_at = position[_key(init)], position[_key(consumer)]
     _between_inert(block_ops, init_at, conv_at)
     _between_inert(block_ops, conv_at, consumer_at)
-    if consumer.operands[0] != accumulator or len(consumer.results) != 0:
-        raise NotFusable("the requantization does not read the int32 result as its first input")
+    rank = len(MemRefType(accumulator.type).shape)
+    inputs = list(consumer.operands)[:-1]
+    reads = [index for index, value in enumerate(inputs) if value == accumulator]
+    if len(reads) != 1 or len(consumer.results) != 0 or len(consumer.operands) < 2:
+        raise NotFusable("the requantization does not read the int32 result as one of its inputs")
     iterators = [str(attr) for attr in consumer.attributes["iterator_types"]]
     maps = _maps(consumer)
-    if any("parallel" not in it for it in iterators) or maps[0] != _IDENTITY4 or maps[-1] != _IDENTITY4:
+    if (any("parallel" not in it for it in iterators) or maps[reads[0]] != _identity_map(rank)
+            or maps[-1] != _identity_map(rank)):
         raise NotFusable("the requantization is not element-wise over the output")
     output = consumer.operands[len(consumer.operands) - 1]
     out_type = MemRefType(output.type)
@@ -306,8 +320,8 @@ def read_requant_epilogue(conv: Operation, channels: int) -> FusedEpilogue:
         raise NotFusable("the requantization's output is not a whole row-major buffer")
     if _root(output) == _root(conv.operands[0]):
         raise NotFusable("the requantization's output may overlap the convolution's input")
-    bias = _read_init(init, channels)
-    requant, body_bias = _BodyReader(consumer, channels).read()
+    bias = _read_init(init, channels, rank)
+    requant, body_bias = _BodyReader(consumer, channels, rank, reads[0]).read()
     reason = requant.unsupported()
     if reason:
         raise NotFusable(reason)

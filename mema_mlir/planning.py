@@ -143,7 +143,7 @@ class Decision:
             return (f"mema: depthwise {self.m} channels x {self.n} pixels x {self.k} taps: tile 4 channels x "
                     f"{s['nr']} pixels (SMLABB/SMLATT), {p['loads']} loads, {p['stores']} stores, "
                     f"{p['cycles']} est. cycles, {p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the "
-                    "compulsory traffic")
+                    "compulsory traffic" + self._epilogue_remark())
         return (
             f"mema: {'conv as ' if self.op != 'linalg.matmul' else ''}{self.m}x{self.n}x{self.k} {self.elem}: "
             f"tile {s['mr']}x{s['nr']} "
@@ -233,6 +233,8 @@ class DepthwisePlan:
     problem: DepthwiseProblem
     pixels: int
     decision: Decision
+    epilogue: FusedEpilogue | None = None
+    requant_table: np.ndarray | None = None  # (C, 4) int32: model.requant.parameter_table
 
 
 class PlanError(Exception):
@@ -266,6 +268,21 @@ def plan_depthwise(op: Operation, options: ModelOptions, target: model.Target,
     problem = dataclasses.replace(operands.geometry, weights_memory=target.placement["weights"],
                                   input_memory=target.placement["activations"],
                                   output_memory=target.placement["outputs"])
+    epilogue = table = None
+    if options.fuse_requant and target.has_dsp:
+        try:
+            epilogue = read_requant_epilogue(op, problem.channels)
+        except NotFusable as err:
+            base.epilogue = f"not fused: {err}" if err.candidate else None
+    elif not options.fuse_requant:
+        base.epilogue = "not fused (fuse-requant=false)"
+    if epilogue is not None:
+        # The filter is a constant (read_depthwise): the zero point folds into the bias.
+        per_channel = operands.weights.reshape(-1, problem.channels).T
+        bias = folded_bias(epilogue.bias, per_channel, problem.zero_point)
+        table = parameter_table(epilogue.requant, bias, problem.channels)
+        problem = dataclasses.replace(problem, requant=True, zero_point=0)
+        base.epilogue, base.fused_ops = "fused", 2 if epilogue.init is not None else 1
     started = time.perf_counter()
     try:
         choice = choose_depthwise(problem, target, options.objective)
@@ -280,10 +297,13 @@ def plan_depthwise(op: Operation, options: ModelOptions, target: model.Target,
     outputs = problem.pixels * problem.channels
     weights_words = -(-problem.taps * problem.channels // 4)
     input_words = -(-problem.height * problem.width * problem.channels // 4)
-    base.lower_bound = {"loads": weights_words + input_words + outputs, "stores": outputs}
+    if problem.requant:  # no partial sums read; int8 outputs, four per word store at best
+        base.lower_bound = {"loads": weights_words + input_words, "stores": -(-outputs // 4)}
+    else:
+        base.lower_bound = {"loads": weights_words + input_words + outputs, "stores": outputs}
     base.search = "analytic"
     base.search_seconds = time.perf_counter() - started
-    return DepthwisePlan(operands, problem, choice.pixels, base)
+    return DepthwisePlan(operands, problem, choice.pixels, base, epilogue, table)
 
 
 def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | DepthwisePlan | Decision:

@@ -75,9 +75,13 @@ def _dense(values: np.ndarray) -> str:
     return str(values.tolist()).replace(" ", "")
 
 
-_CHANNEL_MAP = "affine_map<(d0, d1, d2, d3) -> (d3)>"
-_IDENTITY_MAP = "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>"
-_PARALLEL = 'iterator_types = ["parallel", "parallel", "parallel", "parallel"]'
+def _maps(rank: int) -> tuple[str, str, str]:
+    """(channel map, identity map, iterator types) of a layer's NHWC (rank 4) or depthwise
+    NHWCM (rank 5, M = 1) output."""
+    dims = ", ".join(f"d{i}" for i in range(rank))
+    channel = f"affine_map<({dims}) -> ({', '.join(f'd{i}' for i in range(3, rank))})>"
+    parallel = "iterator_types = [" + ", ".join(['"parallel"'] * rank) + "]"
+    return channel, f"affine_map<({dims}) -> ({dims})>", parallel
 
 
 def _requant_body(per_channel: bool, bias_in_body: bool) -> str:
@@ -101,6 +105,72 @@ def _requant_body(per_channel: bool, bias_in_body: bool) -> str:
             "    %e = arith.trunci %d : i32 to i8\n    linalg.yield %e : i8\n  }\n")
 
 
+def _requantized_layer(rng: np.random.Generator, name: str, x_type: str, w_type: str, weights: np.ndarray | None,
+                       layer: str, out_shape: list[int], zero_point: int, per_channel: bool,
+                       bias_in_body: bool) -> str:
+    """A function holding `layer` (its ins(%x, %w, %izp, %wzp) outs(%acc) op text) between a
+    bias fill of its int32 buffer and the requantization to the int8 output %y (see
+    requantized_conv_text)."""
+    rank = len(out_shape)
+    channel_map, identity_map, parallel = _maps(rank)
+    channels = out_shape[3]
+    shape = "x".join(map(str, out_shape))
+    acc_type, y_type = f"memref<{shape}xi32>", f"memref<{shape}xi8>"
+    param_shape = f"{channels}x1" if rank == 5 else f"{channels}"
+
+    def param(values: np.ndarray) -> str:
+        return _dense(values.reshape(channels, 1) if rank == 5 else values)
+
+    count = channels if per_channel else 1
+    multipliers = rng.integers(2**30, 2**31, count)
+    shifts = np.where(rng.random(count) < 0.8, rng.integers(39, 48, count), rng.integers(33, 55, count))
+    bias = rng.integers(-2**15, 2**15, channels)
+    if channels > 2:
+        bias[0], bias[1] = -2**31, 2**31 - 1
+    out_zp = int(rng.choice([-128, 127, 0, int(rng.integers(-128, 128))]))
+    lines = [f'memref.global "private" constant @bias : memref<{param_shape}xi32> = dense<{param(bias)}>']
+    if per_channel:
+        lines += [f'memref.global "private" constant @mult : memref<{param_shape}xi32> = dense<{param(multipliers)}>',
+                  f'memref.global "private" constant @shift : memref<{param_shape}xi8> = dense<{param(shifts)}>']
+    if weights is not None:
+        lines.append(f'memref.global "private" constant @w : {w_type} = dense<{_dense(weights)}>')
+        lines.append(f"func.func @{name}(%x: {x_type}, %y: {y_type}) {{")
+        lines.append(f"  %w = memref.get_global @w : {w_type}")
+    else:
+        lines.append(f"func.func @{name}(%x: {x_type}, %w: {w_type}, %y: {y_type}) {{")
+    lines += ["  %c1_i64 = arith.constant 1 : i64", f"  %zp = arith.constant {out_zp} : i32",
+              "  %lo = arith.constant -128 : i32", "  %hi = arith.constant 127 : i32",
+              f"  %izp = arith.constant {zero_point} : i32", "  %wzp = arith.constant 0 : i32",
+              f"  %acc = memref.alloc() : {acc_type}",
+              f"  %bias = memref.get_global @bias : memref<{param_shape}xi32>"]
+    names, types, maps = ["%acc"], [acc_type], [identity_map]
+    if bias_in_body:  # the bias read first, as a depthwise layer's requantization reads it
+        names, types, maps = ["%bias", "%acc"], [f"memref<{param_shape}xi32>", acc_type], [channel_map, identity_map]
+    if per_channel:
+        lines += [f"  %mult = memref.get_global @mult : memref<{param_shape}xi32>",
+                  f"  %shift = memref.get_global @shift : memref<{param_shape}xi8>"]
+        names += ["%mult", "%shift"]
+        types += [f"memref<{param_shape}xi32>", f"memref<{param_shape}xi8>"]
+        maps += [channel_map, channel_map]
+    else:
+        shift = int(shifts[0])
+        lines += [f"  %cM = arith.constant {int(multipliers[0])} : i64",
+                  f"  %cR = arith.constant {1 << (shift - 1)} : i64", f"  %cS = arith.constant {shift} : i64"]
+    if bias_in_body:
+        lines += ["  %c0_i32 = arith.constant 0 : i32", f"  linalg.fill ins(%c0_i32 : i32) outs(%acc : {acc_type})"]
+    else:
+        lines += [f"  linalg.generic {{indexing_maps = [{channel_map}, {identity_map}], {parallel}}} "
+                  f"ins(%bias : memref<{param_shape}xi32>) outs(%acc : {acc_type}) {{",
+                  "  ^bb0(%b: i32, %o: i32):", "    linalg.yield %b : i32", "  }"]
+    lines += [layer,
+              f"  linalg.generic {{indexing_maps = [{', '.join(maps + [identity_map])}], {parallel}}} "
+              f"ins({', '.join(names)} : {', '.join(types)}) outs(%y : {y_type}) {{"]
+    body = _requant_body(per_channel, bias_in_body)
+    if bias_in_body:  # block arguments in the inputs' order: the bias first
+        body = body.replace("^bb0(%in: i32, %bv: i32, ", "^bb0(%bv: i32, %in: i32, ")
+    return "\n".join(lines) + "\n" + body + f"  memref.dealloc %acc : {acc_type}\n  return\n}}\n"
+
+
 def requantized_conv_text(rng: np.random.Generator, height: int, width: int, channels: int, filters: int,
                           kernel: tuple[int, int], strides: tuple[int, int], zero_point: int,
                           constant: bool, per_channel: bool, bias_in_body: bool = False) -> str:
@@ -108,7 +178,7 @@ def requantized_conv_text(rng: np.random.Generator, height: int, width: int, cha
     bufferization: an int32 buffer filled with a per-channel bias, the convolution, and the
     requantization to the int8 %y (multiplier and shift per channel as constant inputs, or
     per-tensor constants folded into the body). Multipliers in [2^30, 2^31), shifts 33..54
-    (most 36..44, so that outputs spread over int8; the ends saturate), any int8 output zero
+    (most 39..47, so that outputs spread over int8; the ends saturate), any int8 output zero
     point, biases with the int32 extremes planted. With `bias_in_body` the buffer is filled
     with 0 and the requantization's body adds the bias first."""
     kh, kw = kernel
@@ -116,59 +186,35 @@ def requantized_conv_text(rng: np.random.Generator, height: int, width: int, cha
     x_type = f"memref<1x{height}x{width}x{channels}xi8>"
     w_type = f"memref<{filters}x{kh}x{kw}x{channels}xi8>"
     acc_type = f"memref<1x{oh}x{ow}x{filters}xi32>"
-    y_type = f"memref<1x{oh}x{ow}x{filters}xi8>"
-    count = filters if per_channel else 1
-    multipliers = rng.integers(2**30, 2**31, count)
-    shifts = np.where(rng.random(count) < 0.8, rng.integers(36, 45, count), rng.integers(33, 55, count))
-    bias = rng.integers(-2**20, 2**20, filters)
-    if filters > 2:
-        bias[0], bias[1] = -2**31, 2**31 - 1
-    out_zp = int(rng.choice([-128, 127, 0, int(rng.integers(-128, 128))]))
-    lines = [f'memref.global "private" constant @bias : memref<{filters}xi32> = dense<{_dense(bias)}>']
-    if per_channel:
-        lines += [f'memref.global "private" constant @mult : memref<{filters}xi32> = dense<{_dense(multipliers)}>',
-                  f'memref.global "private" constant @shift : memref<{filters}xi8> = dense<{_dense(shifts)}>']
+    weights = None
     if constant:
-        values = rng.integers(-128, 128, (filters, kh, kw, channels))
-        values.flat[0], values.flat[-1] = -128, 127
-        lines.append(f'memref.global "private" constant @w : {w_type} = dense<{_dense(values)}>')
-        lines.append(f"func.func @qconv(%x: {x_type}, %y: {y_type}) {{")
-        lines.append(f"  %w = memref.get_global @w : {w_type}")
-    else:
-        lines.append(f"func.func @qconv(%x: {x_type}, %w: {w_type}, %y: {y_type}) {{")
-    lines += ["  %c1_i64 = arith.constant 1 : i64", f"  %zp = arith.constant {out_zp} : i32",
-              "  %lo = arith.constant -128 : i32", "  %hi = arith.constant 127 : i32",
-              f"  %izp = arith.constant {zero_point} : i32", "  %wzp = arith.constant 0 : i32",
-              f"  %acc = memref.alloc() : {acc_type}",
-              f"  %bias = memref.get_global @bias : memref<{filters}xi32>"]
-    names, types, maps = ["%acc"], [acc_type], [_IDENTITY_MAP]
-    if bias_in_body:
-        names, types, maps = names + ["%bias"], types + [f"memref<{filters}xi32>"], maps + [_CHANNEL_MAP]
-    if per_channel:
-        lines += [f"  %mult = memref.get_global @mult : memref<{filters}xi32>",
-                  f"  %shift = memref.get_global @shift : memref<{filters}xi8>"]
-        names += ["%mult", "%shift"]
-        types += [f"memref<{filters}xi32>", f"memref<{filters}xi8>"]
-        maps += [_CHANNEL_MAP, _CHANNEL_MAP]
-    else:
-        shift = int(shifts[0])
-        lines += [f"  %cM = arith.constant {int(multipliers[0])} : i64",
-                  f"  %cR = arith.constant {1 << (shift - 1)} : i64", f"  %cS = arith.constant {shift} : i64"]
-    inputs = f"ins({', '.join(names)} : {', '.join(types)})"
-    maps_text = f"[{', '.join(maps + [_IDENTITY_MAP])}]"
-    if bias_in_body:
-        lines += ["  %c0_i32 = arith.constant 0 : i32", f"  linalg.fill ins(%c0_i32 : i32) outs(%acc : {acc_type})"]
-    else:
-        lines += [f"  linalg.generic {{indexing_maps = [{_CHANNEL_MAP}, {_IDENTITY_MAP}], {_PARALLEL}}} "
-                  f"ins(%bias : memref<{filters}xi32>) outs(%acc : {acc_type}) {{",
-                  "  ^bb0(%b: i32, %o: i32):", "    linalg.yield %b : i32", "  }"]
-    lines += [
-              "  linalg.conv_2d_nhwc_fhwc_q {dilations = dense<1> : tensor<2xi64>, "
-              f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}}",
-              f"    ins(%x, %w, %izp, %wzp : {x_type}, {w_type}, i32, i32) outs(%acc : {acc_type})",
-              f"  linalg.generic {{indexing_maps = {maps_text}, {_PARALLEL}}} {inputs} outs(%y : {y_type}) {{"]
-    return "\n".join(lines) + "\n" + _requant_body(per_channel, bias_in_body) + (
-        f"  memref.dealloc %acc : {acc_type}\n  return\n}}\n")
+        weights = rng.integers(-128, 128, (filters, kh, kw, channels))
+        weights.flat[0], weights.flat[-1] = -128, 127
+    layer = ("  linalg.conv_2d_nhwc_fhwc_q {dilations = dense<1> : tensor<2xi64>, "
+             f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}}\n"
+             f"    ins(%x, %w, %izp, %wzp : {x_type}, {w_type}, i32, i32) outs(%acc : {acc_type})")
+    return _requantized_layer(rng, "qconv", x_type, w_type, weights, layer, [1, oh, ow, filters], zero_point,
+                              per_channel, bias_in_body)
+
+
+def requantized_depthwise_text(rng: np.random.Generator, height: int, width: int, channels: int,
+                               kernel: tuple[int, int], strides: tuple[int, int], zero_point: int,
+                               per_channel: bool, bias_in_body: bool = True) -> str:
+    """One function @qdw(%x, %y) holding a depthwise layer (channel multiplier 1, constant
+    filter) with its bias and requantization, as requantized_conv_text; by default the bias
+    is added in the requantization's body, as TFLite's depthwise layers arrive."""
+    kh, kw = kernel
+    oh, ow = (height - kh) // strides[0] + 1, (width - kw) // strides[1] + 1
+    x_type = f"memref<1x{height}x{width}x{channels}xi8>"
+    w_type = f"memref<{kh}x{kw}x{channels}x1xi8>"
+    acc_type = f"memref<1x{oh}x{ow}x{channels}x1xi32>"
+    weights = rng.integers(-128, 128, (kh, kw, channels, 1))
+    weights.flat[0], weights.flat[-1] = -128, 127
+    layer = ("  linalg.depthwise_conv_2d_nhwc_hwcm_q {dilations = dense<1> : tensor<2xi64>, "
+             f"strides = dense<[{strides[0]}, {strides[1]}]> : tensor<2xi64>}}\n"
+             f"    ins(%x, %w, %izp, %wzp : {x_type}, {w_type}, i32, i32) outs(%acc : {acc_type})")
+    return _requantized_layer(rng, "qdw", x_type, w_type, weights, layer, [1, oh, ow, channels, 1], zero_point,
+                              per_channel, bias_in_body)
 
 
 def draw_conv(rng: np.random.Generator) -> tuple:

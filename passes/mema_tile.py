@@ -20,6 +20,7 @@ from mlir.ir import Context, Module, Operation, OpView, UnitAttr, Value, WalkRes
 from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
 from mema_mlir.codegen_depthwise import DepthwiseWriter
 from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
+from mema_mlir.epilogue import FusedEpilogue
 from mema_mlir.model.microkernel import panel_row_bytes
 from mema_mlir.planning import (
     Decision,
@@ -188,17 +189,8 @@ class MemaTile(ModelOptions):
         if epilogue is None:
             _splice(op, module_op, new_globals, kernel_text, (operands.a, operands.b, operands.c))
             return re_laid
-        # The nest goes where the requantization was (its output may be allocated after the
-        # convolution; only inert ops lie in between); the bias fill, the requantization and
-        # the int32 buffer they shared go.
-        _splice(op, module_op, new_globals, kernel_text, (operands.a, operands.b, c_value),
-                anchor=epilogue.consumer)
-        absorbed = [epilogue.consumer] + ([epilogue.init] if epilogue.init is not None else [])
-        readers = _get_globals_read_by(absorbed)
-        for absorbed_op in absorbed:
-            absorbed_op.erase()
-        _drop_if_unused(epilogue.accumulator)
-        return re_laid | _drop_dead_get_globals(readers)
+        return re_laid | _splice_fused(op, module_op, new_globals, kernel_text, (operands.a, operands.b, c_value),
+                                       epilogue)
 
     def _rewrite_depthwise(self, op: Operation, chosen: DepthwisePlan) -> set[str]:
         """Splice a depthwise convolution's nest in place of `op`, its filter re-laid out."""
@@ -207,12 +199,40 @@ class MemaTile(ModelOptions):
         symbol = f"{operands.weights_global}__mema_dw"
         values = depthwise_layout(operands.weights)
         weights_type = f"memref<{values.size}xi16>"
-        new_globals = [] if symbol in _symbols(module_op) else [_global_text(symbol, values, "i16")]
-        types = (str(operands.input.type), str(operands.filter.type), str(operands.output.type))
+        existing = _symbols(module_op)
+        new_globals = [] if symbol in existing else [_global_text(symbol, values, "i16")]
+        epilogue = chosen.epilogue
+        output = operands.output if epilogue is None else epilogue.output
+        q_global = q_type = ""
+        if epilogue is not None:
+            assert chosen.requant_table is not None
+            q_global = _fresh_symbol("__mema_requant", existing)
+            flat = chosen.requant_table.reshape(-1)
+            q_type = f"memref<{flat.size}xi32>"
+            new_globals.append(_global_text(q_global, flat, "i32"))
+        types = (str(operands.input.type), str(operands.filter.type), str(output.type))
         writer = DepthwiseWriter(chosen.problem, chosen.pixels, types, symbol, weights_type,
-                                 schedule_attribute_text(chosen.decision))
-        _splice(op, module_op, new_globals, writer.write(), (operands.input, operands.filter, operands.output))
-        return {operands.weights_global}
+                                 schedule_attribute_text(chosen.decision), q_global, q_type)
+        arguments = (operands.input, operands.filter, output)
+        if epilogue is None:
+            _splice(op, module_op, new_globals, writer.write(), arguments)
+            return {operands.weights_global}
+        return {operands.weights_global} | _splice_fused(op, module_op, new_globals, writer.write(), arguments, epilogue)
+
+
+def _splice_fused(op: Operation, module_op: Operation, new_globals: list[str], kernel_text: str,
+                  arguments: tuple[Value, ...], epilogue: FusedEpilogue) -> set[str]:
+    """Splice a nest that also does the bias and requantization: where the requantization was
+    (its output may be allocated after the convolution; only inert ops lie in between), then
+    drop the bias fill, the requantization, the int32 buffer they shared and the constants only
+    they read. Returns those constants' symbols."""
+    _splice(op, module_op, new_globals, kernel_text, arguments, anchor=epilogue.consumer)
+    absorbed = [epilogue.consumer] + ([epilogue.init] if epilogue.init is not None else [])
+    readers = _get_globals_read_by(absorbed)
+    for absorbed_op in absorbed:
+        absorbed_op.erase()
+    _drop_if_unused(epilogue.accumulator)
+    return _drop_dead_get_globals(readers)
 
 
 def _get_globals_read_by(ops: list[Operation]) -> list[Operation]:

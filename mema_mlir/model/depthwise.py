@@ -40,6 +40,14 @@ class DepthwiseProblem:
     weights_memory: str = "flash"
     input_memory: str = "sram"
     output_memory: str = "sram"
+    # The requantization fused (model.requant): int8 outputs, each tile's 4 channels reading
+    # their bias and parameters from a table with the weights.
+    requant: bool = False
+
+    @property
+    def output_pixel_bytes(self) -> int:
+        """Bytes between consecutive output pixels: C int32 partials, or C int8 outputs."""
+        return self.channels if self.requant else 4 * self.channels
 
     @property
     def pixels(self) -> int:
@@ -61,7 +69,7 @@ class DepthwiseProblem:
     def spec(self, pixels: int) -> DepthwiseSpec:
         """The tile kernel for `pixels` consecutive output pixels (along a row)."""
         return DepthwiseSpec(self.tap_offsets(), pixels, self.stride_w * self.channels, self.zero_point,
-                             4 * self.channels)
+                             self.output_pixel_bytes, self.requant)
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ def legal_pixels(problem: DepthwiseProblem, target: Target) -> list[int]:
         if depthwise_registers(pixels, problem.zero_point) > target.registers:
             break
         farthest = max(problem.tap_offsets()) + (pixels - 1) * problem.stride_w * problem.channels
-        if farthest > MAX_OFFSET or 4 * problem.channels * (pixels - 1) + 12 > MAX_OFFSET:
+        if farthest > MAX_OFFSET or problem.output_pixel_bytes * (pixels - 1) + 12 > MAX_OFFSET:
             break
         found.append(pixels)
     return found
@@ -93,7 +101,7 @@ def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
     per_row = [(pixels, full)] + ([(rest, 1)] if rest else [])
     totals: dict[str, int] = {}
     loads: dict[str, int] = {}
-    stores = 0
+    stores = store_bytes = 0
     cycles = 0
     tiles = 0
     for width, count in per_row:
@@ -105,30 +113,36 @@ def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
         for operand, value in ex.loads.items():
             loads[operand] = loads.get(operand, 0) + value * times
         stores += ex.stores.get("C", 0) * times
+        store_bytes += ex.store_bytes.get("C", 0) * times
         cycles += ex.cycles * times
     blocks_per_row = full + (1 if rest else 0)
-    alu = (overhead.depthwise_tile_alu * tiles + overhead.depthwise_block_alu * blocks_per_row * problem.out_height
+    tile_alu = overhead.depthwise_tile_alu + (overhead.depthwise_requant_tile_alu if problem.requant else 0)
+    alu = (tile_alu * tiles + overhead.depthwise_block_alu * blocks_per_row * problem.out_height
            + overhead.depthwise_row_alu * problem.out_height + overhead.call_alu)
-    cycles += (alu + overhead.asm_tile_stack_cycles * tiles + 3 * overhead.tile_branches_taken * tiles
+    stack_cycles = overhead.asm_tile_stack_cycles + (overhead.depthwise_requant_stack_cycles if problem.requant else 0)
+    cycles += (alu + stack_cycles * tiles + 3 * overhead.tile_branches_taken * tiles
                + 3 * overhead.outer_branches_taken * problem.out_height
                + 2 * (1 + overhead.call_saved_registers) + 2)
     totals["alu"] = totals.get("alu", 0) + alu
     totals["branch"] = totals.get("branch", 0) + tiles + problem.out_height
     traffic = (float(loads.get("A", 0)), float(loads.get("B", 0)), 0.0, float(loads.get("C", 0)),
-               float(stores), 0.0, 0.0)
+               float(stores), 0.0, float(loads.get("Q", 0)))
     memory = {name: [0, 0, 0, 0] for name in target.memories}
-    for where, count, write in ((problem.weights_memory, loads.get("A", 0), False),
-                                (problem.input_memory, loads.get("B", 0), False),
-                                (problem.output_memory, loads.get("C", 0), False),
-                                (problem.output_memory, stores, True)):
+    for where, count, size, write in ((problem.weights_memory, loads.get("A", 0), 4, False),
+                                      (problem.weights_memory, loads.get("Q", 0), 4, False),
+                                      (problem.input_memory, loads.get("B", 0), 4, False),
+                                      (problem.output_memory, loads.get("C", 0), 4, False),
+                                      (problem.output_memory, stores, store_bytes // max(1, stores), True)):
         memory[where][1 if write else 0] += count
-        memory[where][3 if write else 2] += 4 * count
+        memory[where][3 if write else 2] += size * count
+    operand_loads = {"A": loads.get("A", 0), "B": loads.get("B", 0), "buffer": 0, "C": loads.get("C", 0)}
+    if problem.requant:
+        operand_loads["params"] = loads.get("Q", 0)
     return Cost(
-        loads=sum(loads.values()), stores=stores, load_bytes=4 * sum(loads.values()), store_bytes=4 * stores,
+        loads=sum(loads.values()), stores=stores, load_bytes=4 * sum(loads.values()), store_bytes=store_bytes,
         memory={name: MemoryTraffic(*entry) for name, entry in memory.items()},
-        operand_loads={"A": loads.get("A", 0), "B": loads.get("B", 0), "buffer": 0, "C": loads.get("C", 0)},
-        operand_load_bytes={"A": 4 * loads.get("A", 0), "B": 4 * loads.get("B", 0), "buffer": 0,
-                            "C": 4 * loads.get("C", 0)},
+        operand_loads=operand_loads,
+        operand_load_bytes={name: 4 * count for name, count in operand_loads.items()},
         operand_stores={"C": stores, "buffer": 0},
         instructions=sum(totals.values()) + 2, instructions_by_class=totals, cycles=cycles,
         energy_nj=_energy(problem, target, cycles, traffic), access_cost=0.0,
@@ -139,7 +153,7 @@ def _energy(problem: DepthwiseProblem, target: Target, cycles: int, traffic: tup
     from mema_mlir.model.problem import Problem
 
     view = Problem(1, 1, 1, a_memory=problem.weights_memory, b_memory=problem.input_memory,
-                   c_memory=problem.output_memory)
+                   c_memory=problem.output_memory, params_memory=problem.weights_memory)
     return energy_nj(view, target, cycles, traffic)
 
 

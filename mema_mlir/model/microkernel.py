@@ -29,6 +29,7 @@ K-strided int16 packed by PKHBT. Both operands split the same way, so products p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 KINDS = ("w8", "w16", "s8", "s16")
@@ -646,8 +647,13 @@ def requant_temporaries(scratch: int, has_counter: bool) -> tuple[str, str, str]
     return ("pa", "pb", third)
 
 
+def _row_major_accumulator(row: int, col: int) -> str:
+    return f"{{c{row}_{col}}}"
+
+
 def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
                    temps: tuple[str, str, str], check: bool = True,
+                   accumulator: Callable[[int, int], str] = _row_major_accumulator,
                    ) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
     """Around the k loop of a tile whose output is requantized in registers. C's address (int8
     output) enters in t0, the tile's first row of the parameter table in t1; both wait on the
@@ -658,14 +664,15 @@ def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
         SMMLA c, c, M, addend   high word of c * M, plus 2^(s-33) + zp_out * 2^(s-32)
         ASR   c, c, shift       = ((c * M + 2^(s-1)) >> s) + zp_out, exactly (model.requant)
         SSAT  c, #8, c          the clamp to [-128, 127]
-    and the row's bytes stored back to back (STRB)."""
+    and the row's bytes stored back to back (STRB). Rows are output channels (one table row
+    each); `accumulator` names the register of (row, column)."""
     multiplier, addend, shift = temps
     prologue: list[Insn] = []
     for row in range(rows):
         for col in range(cols):
             offset = row * REQUANT_ROW_BYTES + REQUANT_BIAS
             address = f"[{{t1}}, #{offset}]" if offset else "[{t1}]"
-            prologue.append(Insn(f"ldr {{c{row}_{col}}}, {address}", "load", "Q", 1, 4))
+            prologue.append(Insn(f"ldr {accumulator(row, col)}, {address}", "load", "Q", 1, 4))
     prologue += [Insn("push {{t0}}", "store_multiple"), Insn("push {{t1}}", "store_multiple")]
     epilogue = [Insn("pop {{t1}}", "load_multiple"), Insn("pop {{t0}}", "load_multiple")]
     for row in range(rows):
@@ -674,7 +681,7 @@ def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
                                   (shift, REQUANT_SHIFT)):
             epilogue.append(Insn(f"ldr {{{reg}}}, [{{t1}}, #{base + field_offset}]", "load", "Q", 1, 4))
         for col in range(cols):
-            acc = f"{{c{row}_{col}}}"
+            acc = accumulator(row, col)
             epilogue += [Insn(f"smmla {acc}, {acc}, {{{multiplier}}}, {{{addend}}}", "mul"),
                          Insn(f"asr {acc}, {acc}, {{{shift}}}", "alu"),
                          Insn(f"ssat {acc}, #8, {acc}", "alu")]
@@ -683,7 +690,7 @@ def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
             if check and offset > MAX_OFFSET:
                 raise ValueError(f"output offset {offset} is out of the STRB immediate range")
             address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
-            epilogue.append(Insn(f"strb {{c{row}_{col}}}, {address}", "store", "C", 1, 1))
+            epilogue.append(Insn(f"strb {accumulator(row, col)}, {address}", "store", "C", 1, 1))
     return prologue, epilogue, (("c", "t0"), ("q", "t1"))
 
 
@@ -897,6 +904,7 @@ class DepthwiseSpec:
     pixel_offset: int
     zero_point: int
     c_pixel_bytes: int
+    requant: bool = False  # int8 outputs, requantized in registers (requant_access)
 
     @property
     def scratch(self) -> int:
@@ -912,13 +920,15 @@ def depthwise_registers(pixels: int, zero_point: int) -> int:
 def depthwise_program(spec: DepthwiseSpec) -> Program:
     """The straight-line code of one depthwise tile (see DepthwiseSpec)."""
     accumulators = [[f"{{c{p}_{c}}}" for c in range(4)] for p in range(spec.pixels)]
-    c_offsets = [(p, c, p * spec.c_pixel_bytes + 4 * c) for p in range(spec.pixels) for c in range(4)]
+    element = 1 if spec.requant else 4
+    c_offsets = [(p, c, p * spec.c_pixel_bytes + element * c) for p in range(spec.pixels) for c in range(4)]
     if max(offset for _, _, offset in c_offsets) > MAX_OFFSET:
         raise ValueError("the tile's outputs are beyond an LDR immediate from its first")
     prologue = [Insn("push {{t0}}", "store_multiple")]
     for p, c, offset in c_offsets:
         address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
         prologue.append(Insn(f"ldr {accumulators[p][c]}, {address}", "load", "C", 1, 4))
+    preloaded: tuple[tuple[str, str], ...] = (("c", "t0"),)
     extend = "uxtb16" if spec.zero_point == -128 else "sxtb16"
     body: list[Insn] = []
     for tap, tap_offset in enumerate(spec.tap_offsets):
@@ -945,6 +955,10 @@ def depthwise_program(spec: DepthwiseSpec) -> Program:
     for p, c, offset in c_offsets:
         address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
         epilogue.append(Insn(f"str {accumulators[p][c]}, {address}", "store", "C", 1, 4))
+    if spec.requant:  # rows: the 4 channels; columns: the pixels
+        prologue, epilogue, preloaded = requant_access(
+            4, spec.pixels, 1, spec.c_pixel_bytes, ("px", "pw", "t2"),
+            accumulator=lambda channel, pixel: accumulators[pixel][channel])
     inputs = ("zp2",) if spec.zero_point not in (0, -128) else ()
     return Program((), 0, tuple(body), spec.scratch, ("px", "pw"), inputs, tuple(prologue),
-                   (("c", "t0"),), tuple(epilogue))
+                   preloaded, tuple(epilogue))

@@ -8,6 +8,7 @@
 // with the rounding and output zero point as addend, ASR by the shift past 32, SSAT #8, STRB.
 // CHECK: mema-tile-requant.mlir:{{[0-9]+}}:3: remark: mema: conv as 3x4x36 i8: tile {{.*}}; bias and requantization fused into the tile
 // CHECK: remark: mema: conv as 3x4x36 i8: {{.*}}; requantization not fused: clamp [0, 127]: only [-128, 127] (SSAT #8) is fused
+// CHECK: remark: mema: depthwise 4 channels x 4 pixels x 9 taps: tile 4 channels x 2 pixels {{.*}}; bias and requantization fused into the tile
 // Per output channel: bias with zp folded, multiplier, 2^(s-33) + zp_out * 2^(s-32), s - 32
 // (channel 0: bias -2^31 + 128 * sum(w[0]) wraps; s = 44: 2048 - 128 * 4096).
 // CHECK: memref.global "private" constant @__mema_requant0 : memref<12xi32> = dense<[2147450368, 1581824319, -522240, 12, -2147459329, 1623306108, -66846720, 19, 166085, 1884596761, -16320, 7]>
@@ -114,5 +115,59 @@ func.func @relu(%x: memref<1x4x4x4xi8>, %y: memref<1x2x2x3xi8>) {
     linalg.yield %e : i8
   }
   memref.dealloc %acc : memref<1x2x2x3xi32>
+  return
+}
+
+// -----
+
+// A depthwise layer as TFLite's arrive: the buffer filled with 0, the bias added in the
+// requantization's body (remark above). Fused the same way into its 4-channel tile; the input zero point -128
+// folds into the bias too, so the inputs are split by SXTB16 alone (no EOR 0x80808080, UXTB16).
+// CHECK: memref.global "private" constant @__mema_requant0 : memref<16xi32> = dense<[-2147460224, 1481947659, -4177920, 15,
+// CHECK-LABEL: func.func @qdw
+// CHECK-NOT: linalg.
+// Each accumulator starts at its channel's bias; pixel p's channel c lands at p * 4 + c.
+// CHECK: llvm.inline_asm has_side_effects "ldr $0, [$11]\0A\09ldr $4, [$11]\0A\09ldr $1, [$11, #16]
+// CHECK-SAME: push {$10}\0A\09push {$11}\0A\09ldr $10, [$9], #8\0A\09ldr $11, [$9, #-4]\0A\09ldr $13, [$8]\0A\09sxtb16 $12, $13\0A\09sxtb16 $13, $13, ror #8\0A\09smlabb
+// CHECK-SAME: pop {$11}\0A\09pop {$10}\0A\09ldr $8, [$11, #4]\0A\09ldr $9, [$11, #8]\0A\09ldr $12, [$11, #12]\0A\09smmla $0, $0, $8, $9\0A\09asr $0, $0, $12\0A\09ssat $0, #8, $0\0A\09smmla $4, $4, $8, $9\0A\09asr $4, $4, $12\0A\09ssat $4, #8, $4\0A\09strb $0, [$10]\0A\09strb $4, [$10, #4]
+memref.global "private" constant @bias : memref<4x1xi32> = dense<[[-2147483648],[2147483647],[-1511],[-25917]]>
+memref.global "private" constant @mult : memref<4x1xi32> = dense<[[1481947659],[1494245786],[1116456553],[1274802739]]>
+memref.global "private" constant @shift : memref<4x1xi8> = dense<[[47],[41],[45],[47]]>
+memref.global "private" constant @w : memref<3x3x4x1xi8> = dense<[[[[-128],[-62],[-101],[-52]],[[-23],[80],[-13],[-105]],[[-43],[25],[80],[58]]],[[[126],[-80],[97],[-114]],[[14],[-58],[-77],[40]],[[-50],[15],[-62],[-90]]],[[[63],[-18],[45],[43]],[[113],[-20],[-72],[34]],[[111],[119],[94],[127]]]]>
+func.func @qdw(%x: memref<1x4x4x4xi8>, %y: memref<1x2x2x4x1xi8>) {
+  %w = memref.get_global @w : memref<3x3x4x1xi8>
+  %c1_i64 = arith.constant 1 : i64
+  %zp = arith.constant -128 : i32
+  %lo = arith.constant -128 : i32
+  %hi = arith.constant 127 : i32
+  %izp = arith.constant -128 : i32
+  %wzp = arith.constant 0 : i32
+  %acc = memref.alloc() : memref<1x2x2x4x1xi32>
+  %bias = memref.get_global @bias : memref<4x1xi32>
+  %mult = memref.get_global @mult : memref<4x1xi32>
+  %shift = memref.get_global @shift : memref<4x1xi8>
+  %c0_i32 = arith.constant 0 : i32
+  linalg.fill ins(%c0_i32 : i32) outs(%acc : memref<1x2x2x4x1xi32>)
+  linalg.depthwise_conv_2d_nhwc_hwcm_q {dilations = dense<1> : tensor<2xi64>, strides = dense<[1, 1]> : tensor<2xi64>}
+    ins(%x, %w, %izp, %wzp : memref<1x4x4x4xi8>, memref<3x3x4x1xi8>, i32, i32) outs(%acc : memref<1x2x2x4x1xi32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%bias, %acc, %mult, %shift : memref<4x1xi32>, memref<1x2x2x4x1xi32>, memref<4x1xi32>, memref<4x1xi8>) outs(%y : memref<1x2x2x4x1xi8>) {
+  ^bb0(%bv: i32, %in: i32, %m: i32, %s: i8, %out: i8):
+    %sum = arith.addi %bv, %in : i32
+    %a = arith.extsi %sum : i32 to i64
+    %mm = arith.extsi %m : i32 to i64
+    %p = arith.muli %a, %mm : i64
+    %sh = arith.extui %s : i8 to i64
+    %u = arith.shli %c1_i64, %sh : i64
+    %h = arith.shrui %u, %c1_i64 : i64
+    %r = arith.addi %p, %h : i64
+    %t = arith.shrsi %r, %sh : i64
+    %v = arith.trunci %t : i64 to i32
+    %z = arith.addi %v, %zp : i32
+    %c = arith.maxsi %z, %lo : i32
+    %d = arith.minsi %c, %hi : i32
+    %e = arith.trunci %d : i32 to i8
+    linalg.yield %e : i8
+  }
+  memref.dealloc %acc : memref<1x2x2x4x1xi32>
   return
 }

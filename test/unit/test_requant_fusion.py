@@ -17,7 +17,12 @@ from mema_mlir.model.requant import (
     reference,
     tile_arithmetic,
 )
-from mema_mlir.random_matmuls import draw_conv, requantized_conv_text
+from mema_mlir.random_matmuls import (
+    draw_conv,
+    draw_depthwise,
+    requantized_conv_text,
+    requantized_depthwise_text,
+)
 from mema_mlir.run import check_file
 
 CASES = 30
@@ -105,3 +110,14 @@ def test_unfused_and_fused_agree_on_the_emulator() -> None:
         outputs.append(result.outputs["y"])
     assert np.array_equal(outputs[0], outputs[1])
     assert len(np.unique(outputs[0])) > 8  # the outputs spread over int8, not all saturated
+
+
+@pytest.mark.parametrize("case", range(20))
+def test_random_requantized_depthwise_is_bit_exact_and_predicted(case: int) -> None:
+    rng = np.random.default_rng(93000 + case)
+    arguments = draw_depthwise(rng)
+    text = requantized_depthwise_text(rng, *arguments, per_channel=case % 3 != 0, bias_in_body=case % 4 != 1)
+    (check,) = check_file(text, seed=case)
+    assert check.matmuls != ["skipped"], arguments
+    assert check.counts_compared, arguments
+    assert check.problems == [], arguments
