@@ -20,6 +20,7 @@ _PASS_MODULES: tuple[str, ...] = (
     "mema_mlir.passes.mema_tile",
     "mema_mlir.passes.mema_static_buffers",
     "mema_mlir.passes.mema_copies_to_linalg",
+    "mema_mlir.passes.mema_word_copies",
     "mema_mlir.passes.mema_narrow_shifts",
     "mema_mlir.passes.mema_check_lowering",
 )

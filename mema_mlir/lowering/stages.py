@@ -76,11 +76,12 @@ LOWERING_NAME = "mema-lowering"
 # loops, tile, intermediate buffers static, then lower. mema-tile runs before the arena is
 # planned: a fused requantization writes its int8 output while the convolution still reads its
 # input, which the arena must then keep apart (and the int32 buffer it removes takes no space).
-COMPILE_PIPELINE = (f"{BUFFERIZE.name},mema-copies-to-linalg,mema-tile,mema-static-buffers,mema-narrow-shifts,"
-                    f"{LOWERING_NAME}")
+COMPILE_PIPELINE = (f"{BUFFERIZE.name},mema-copies-to-linalg,mema-tile,mema-word-copies,mema-static-buffers,"
+                    f"mema-narrow-shifts,{LOWERING_NAME}")
 # Without mema's rewrites: upstream MLIR's own lowering of every op, for comparisons.
-UNTILED_PIPELINE = COMPILE_PIPELINE.replace(",mema-tile,", ",").replace(",mema-narrow-shifts,", ",")
-assert "mema-tile" not in UNTILED_PIPELINE and "mema-narrow-shifts" not in UNTILED_PIPELINE
+UNTILED_PIPELINE = (COMPILE_PIPELINE.replace(",mema-tile,", ",").replace(",mema-word-copies,", ",")
+                    .replace(",mema-narrow-shifts,", ","))
+assert all(name not in UNTILED_PIPELINE for name in ("mema-tile", "mema-word-copies", "mema-narrow-shifts"))
 
 
 def named_pipelines() -> dict[str, tuple[str, ...]]:

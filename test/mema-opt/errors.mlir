@@ -7,7 +7,7 @@
 
 // An unknown pass lists ours.
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(no-such-pass)' 2>&1 | FileCheck %s --check-prefix=UNKNOWN
-// UNKNOWN: mema-opt: error: 'no-such-pass' does not refer to a registered pass or pass pipeline (mema passes: mema-analyze, mema-check-lowering, mema-copies-to-linalg, mema-narrow-shifts, mema-static-buffers, mema-tile)
+// UNKNOWN: mema-opt: error: 'no-such-pass' does not refer to a registered pass or pass pipeline (mema passes: mema-analyze, mema-check-lowering, mema-copies-to-linalg, mema-narrow-shifts, mema-static-buffers, mema-tile, mema-word-copies)
 
 // A bad option of our pass names the pass, the option and what it expects.
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{objective=speed})' 2>&1 | FileCheck %s --check-prefix=BADOPT
