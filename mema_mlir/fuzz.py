@@ -19,13 +19,14 @@ from pathlib import Path
 TOKENS = ["i8", "i16", "i32", "f32", "index", "?", "0", "1", "-1", "4095", "65536", "x", "memref",
           "tensor", "linalg.matmul", "linalg.conv_2d_nhwc_fhwc_q", "linalg.depthwise_conv_2d_nhwc_hwcm_q",
           "linalg.generic", "arith.shrsi", "arith.extui", "memref.alloc()", "memref.copy",
+          "linalg.fill", "linalg.map", "arith.minsi", "arith.maxsi", "arith.addi", "memref.subview",
           "affine_map<(d0) -> (d0)>", "{", "}", "(", ")", "%a", "@w",
           "dense<1>", "// -----", "\x00", "\u00e9", "\n"]
 OPTIONS = ["target=cortex-m4", "target=cortex-m3", "target=/nonexistent.json", "objective=cycles",
            "objective=speed", "schedule=fixed:2x2", "schedule=fixed:0x9", "schedule=fixed:99x99",
            "schedule=exhaustive", "schedule=", "registers=3", "=", "target", "{", "}",
            "schedule=fixed:2x2:bytes/packed/b", "schedule=fixed:2x3:pairs/packed/ab", "schedule=fixed:1x1:x/y",
-           "schedule=cmsis-nn"]
+           "schedule=cmsis-nn", "fuse-requant=false", "fuse-requant=maybe"]
 FLAGS = ["--emit=mlir", "--emit=asm", "--emit=obj", "--emit=header", "--emit=transform",
          "--emit=llvm", "--split-input-file", "--mema-remarks", "--mema-schedule=fixed:3x1",
          "--mema-objective=energy", "--mema-target=cortex-m3", "--verify-each=false",
@@ -81,7 +82,8 @@ def mutate_arguments(rng: random.Random) -> list[str]:
     if rng.random() < 0.7:
         options = " ".join(rng.sample(OPTIONS, rng.randint(0, 3)))
         passes = rng.choice(["mema-tile", "mema-analyze", "mema-lowering", "canonicalize", "mema-tile,mema-lowering",
-                             "mema-narrow-shifts", "mema-tile,mema-narrow-shifts,mema-lowering"])
+                             "mema-narrow-shifts", "mema-tile,mema-narrow-shifts,mema-lowering",
+                             "mema-word-copies", "mema-tile,mema-word-copies,mema-static-buffers,mema-lowering"])
         args.append(f"--pass-pipeline=builtin.module({passes}{{{options}}})" if options and "lowering" not in passes
                     else f"--pass-pipeline=builtin.module({passes})")
     return args
