@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from mema_mlir.model.kernel_counts import tile_execution
 from mema_mlir.model.kernels import group_k, mla_shape
-from mema_mlir.model.microkernel import PackSpec, TileSpec, pack_program, tile_program, tile_sides
+from mema_mlir.model.microkernel import PackSpec, TileSpec, pack_program, tile_sides
 from mema_mlir.model.overhead import (
     OVERHEAD,
     Overhead,
@@ -187,11 +188,12 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     """The inline-assembly micro-kernels: exact per-tile counts from microkernel.py, plus llc's
     code around them (C loads and stores exact, the rest estimated in overhead.py)."""
     packed = family[2] == "packed"
-    samples: dict[tuple[int, int], object] = {}
+    executions = {}
+    loops = False
     for rows, cols in ((1, 1), (2, 1), (1, 2), (2, 2)):
-        samples[(rows, cols)] = tile_program(tile_spec(problem, family, ku, rows, cols), check=False)
-    executions = {key: program.execution() for key, program in samples.items()}  # type: ignore[attr-defined]
-    loops = samples[(1, 1)].uses_counter  # type: ignore[attr-defined]
+        # Exactly tile_program(spec).execution(), from blocks written once per kernel shape.
+        executions[(rows, cols)], has_loop = tile_execution(tile_spec(problem, family, ku, rows, cols))
+        loops = loops or has_loop
 
     def per_tile(read: object) -> Vector:
         const, rows, cols, both = _affine({key: read(ex) for key, ex in executions.items()})  # type: ignore[operator]

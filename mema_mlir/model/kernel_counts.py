@@ -1,0 +1,185 @@
+"""A tile micro-kernel's exact Execution without writing the whole Program.
+
+The optimiser evaluates every kernel family on four small tiles per problem (costs.py), and
+writing each Program instruction by instruction for a K of hundreds took most of a derivation.
+But a tile's k loop repeats one block, the code of one group of k, whose instructions do not
+depend on K (only its offsets do, which the counts never read); K only decides how often it runs
+(trips of ku blocks, left-over blocks) and which remainder follows. So the blocks are written
+once per kernel shape (cached, like a table of the target's kernels) and combined here with the
+same rules Program.execution applies, exactly: `test_kernel_counts.py` checks the result equal
+to `tile_program(spec).execution()` on thousands of specs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mema_mlir.model.microkernel import (
+    _CYCLES,
+    Execution,
+    Insn,
+    Side,
+    TileSpec,
+    _resolve,
+    _TileWriter,
+    requant_access,
+)
+
+_SINGLE = ("load", "store")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a straight run of instructions executes: counts by key (("class", c), ("load", operand),
+    ("load_bytes", operand), ("store", operand), ("store_bytes", operand)) and timing-table
+    cycles when the instruction before it is not a single load or store."""
+
+    counts: tuple[tuple[tuple[str, str], int], ...] = ()
+    cycles: int = 0
+    first_single: bool = False
+    last_single: bool = False
+    empty: bool = True
+
+    def cycles_after(self, previous_single: bool) -> int:
+        """Cycles right after a single load or store (its first access pipelines) or not."""
+        return self.cycles - 1 if previous_single and self.first_single else self.cycles
+
+
+def _merge(*parts: tuple[tuple[tuple[str, str], int], ...], scale: tuple[int, ...] = ()) -> dict:
+    total: dict[tuple[str, str], int] = {}
+    for index, part in enumerate(parts):
+        factor = scale[index] if scale else 1
+        for key, value in part:
+            total[key] = total.get(key, 0) + value * factor
+    return {key: value for key, value in total.items() if value}
+
+
+def summarize(insns: tuple[Insn, ...] | list[Insn]) -> Run:
+    """The Run of a list of instructions (Program.execution's rules)."""
+    if not insns:
+        return Run()
+    counts: dict[tuple[str, str], int] = {}
+    cycles = 0
+    previous_single = False
+    for insn in insns:
+        counts[("class", insn.cls)] = counts.get(("class", insn.cls), 0) + 1
+        if insn.accesses:
+            kind = "load" if insn.cls in ("load", "load_double") else "store"
+            counts[(kind, insn.operand)] = counts.get((kind, insn.operand), 0) + insn.accesses
+            key = (f"{kind}_bytes", insn.operand)
+            counts[key] = counts.get(key, 0) + insn.accesses * insn.access_bytes
+        single = insn.cls in _SINGLE
+        cycles += 1 if single and previous_single else _CYCLES[insn.cls]
+        previous_single = single
+    return Run(tuple(sorted(counts.items())), cycles, insns[0].cls in _SINGLE, insns[-1].cls in _SINGLE, False)
+
+
+def then(first: Run, second: Run) -> Run:
+    """`first` followed by `second`."""
+    if first.empty:
+        return second
+    if second.empty:
+        return first
+    return Run(tuple(sorted(_merge(first.counts, second.counts).items())),
+               first.cycles + second.cycles_after(first.last_single),
+               first.first_single, second.last_single, False)
+
+
+def repeat(run: Run, times: int) -> Run:
+    """`run` `times` times in a row."""
+    if times <= 0 or run.empty:
+        return Run()
+    joined = run.cycles_after(run.last_single)
+    return Run(tuple(sorted(_merge(run.counts, scale=(times,)).items())),
+               run.cycles + (times - 1) * joined, run.first_single, run.last_single, False)
+
+
+def _canonical(side: Side) -> Side:
+    """The side with what only moves offsets (a row's length in bytes) set aside: the block's
+    instructions, post-indexing included, are the same for every K."""
+    return dataclasses.replace(side, line_bytes=0) if side.layout == "rows" else side
+
+
+@lru_cache(maxsize=4096)
+def _group_run(elem: str, a: Side, b: Side, kept: str) -> Run:
+    """One group of k, moving its own pointers (the block every trip repeats)."""
+    spec = TileSpec(elem, a, b, kept, 1, 4 if elem == "i8" else 2)
+    writer = _TileWriter(spec, check=False)
+    block: list = []
+    writer.group_code(0, block)
+    return summarize(_resolve(block, writer.advances(1), check=False))
+
+
+@lru_cache(maxsize=4096)
+def _remainder_run(elem: str, a: Side, b: Side, kept: str, rest: int) -> Run:
+    """The K mod group elements after the groups (element loads and MLA)."""
+    if not rest:
+        return Run()
+    spec = TileSpec(elem, a, b, kept, 1, rest)  # groups 0 unless padded: only rest matters here
+    writer = _TileWriter(spec, check=False)
+    block: list = []
+    writer.remainder(block)
+    return summarize(_resolve(block, {}, check=False))
+
+
+@lru_cache(maxsize=4096)
+def _body_run(elem: str, a: Side, b: Side, kept: str, ku: int) -> Run:
+    """One trip of the k loop: ku groups."""
+    return repeat(_group_run(elem, a, b, kept), ku)
+
+
+@lru_cache(maxsize=16384)
+def _tail_run(elem: str, a: Side, b: Side, kept: str, straight: int, left: int, rest: int) -> Run:
+    """What follows the loop: `straight` + `left` groups, then the remainder."""
+    groups = repeat(_group_run(elem, a, b, kept), straight + left) if straight + left else Run()
+    return then(groups, _remainder_run(elem, a, b, kept, rest))
+
+
+@lru_cache(maxsize=4096)
+def _c_runs(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int, requant: bool) -> tuple[Run, Run]:
+    """The prologue and epilogue around the k loop: C's loads and stores, or the fused
+    requantization's."""
+    if requant:
+        prologue, epilogue, _ = requant_access(rows, cols, c_row_bytes, c_col_bytes, ("pa", "pb", "t2"), False)
+        return summarize(prologue), summarize(epilogue)
+    a = Side("A", "w16", rows, "panel", "i16")
+    b = Side("B", "w16", cols, "panel", "i16")
+    writer = _TileWriter(TileSpec("i16", a, b, "a", 1, 2, c_row_bytes, c_col_bytes), check=False)
+    prologue, epilogue, _ = writer.c_access()
+    return summarize(prologue), summarize(epilogue)
+
+
+def tile_execution(spec: TileSpec) -> tuple[Execution, bool]:
+    """(tile_program(spec, check=False).execution(), whether the program has a counted loop),
+    from the cached blocks."""
+    a, b = _canonical(spec.a), _canonical(spec.b)
+    trips, left = divmod(spec.groups, spec.ku)
+    body = _body_run(spec.elem, a, b, spec.kept, spec.ku) if trips > 1 else Run()
+    tail = _tail_run(spec.elem, a, b, spec.kept, spec.ku if trips == 1 else 0, left, spec.rest)
+    if trips == 1:  # a single trip is straight-line code (its groups are in the tail)
+        trips = 0
+    prologue, epilogue = _c_runs(spec.a.lines, spec.b.lines, spec.c_row_bytes, spec.c_col_bytes, spec.requant)
+    cycles = prologue.cycles
+    previous_single = prologue.last_single if not prologue.empty else False
+    counts = _merge(prologue.counts, body.counts, tail.counts, epilogue.counts, scale=(1, trips, 1, 1))
+    if trips:
+        steady = body.cycles
+        first = steady - 1 if previous_single and body.first_single else steady
+        cycles += first + (trips - 1) * steady + trips + 3 * (trips - 1) + 1
+        counts[("class", "alu")] = counts.get(("class", "alu"), 0) + trips
+        counts[("class", "branch")] = counts.get(("class", "branch"), 0) + trips
+        previous_single = False
+    cycles += tail.cycles_after(previous_single)
+    after_tail = tail.last_single if not tail.empty else previous_single
+    cycles += epilogue.cycles_after(after_tail)
+    tables: dict[str, dict[str, int]] = {"class": {}, "load": {}, "load_bytes": {}, "store": {}, "store_bytes": {}}
+    for (kind, name), value in counts.items():
+        tables[kind][name] = value
+    execution = Execution(tables["class"], tables["load"], tables["load_bytes"], tables["store"],
+                          tables["store_bytes"], cycles)
+    return execution, trips > 0
+
+
+__all__ = ["Run", "repeat", "summarize", "then", "tile_execution"]
