@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from mema_mlir.model.kernel_counts import tile_execution
+from mema_mlir.model.kernel_counts import tile_counts
 from mema_mlir.model.kernels import group_k, mla_shape
 from mema_mlir.model.microkernel import PackSpec, TileSpec, pack_program, tile_sides
 from mema_mlir.model.overhead import (
@@ -158,6 +158,9 @@ def _mla_rates(problem: Problem, ku: int, overhead: Overhead) -> Rates:
     return Rates(vectors, cycles)
 
 
+_SAMPLE_TILES = ((1, 1), (2, 1), (1, 2), (2, 2))
+
+
 def _affine(samples: dict[tuple[int, int], float]) -> tuple[float, float, float, float]:
     """(constant, rows, cols, rows*cols) coefficients of a per-tile count from its values at
     (1, 1), (2, 1), (1, 2), (2, 2) tiles (the micro-kernels are affine in those: tested)."""
@@ -188,49 +191,60 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     """The inline-assembly micro-kernels: exact per-tile counts from microkernel.py, plus llc's
     code around them (C loads and stores exact, the rest estimated in overhead.py)."""
     packed = family[2] == "packed"
-    executions = {}
+    samples: list[dict[tuple[str, str], int]] = []
+    sample_cycles: list[int] = []
     loops = False
-    for rows, cols in ((1, 1), (2, 1), (1, 2), (2, 2)):
-        # Exactly tile_program(spec).execution(), from blocks written once per kernel shape.
-        executions[(rows, cols)], has_loop = tile_execution(tile_spec(problem, family, ku, rows, cols))
+    for rows, cols in _SAMPLE_TILES:
+        # Exactly tile_program(spec).execution()'s counts, from blocks written once per kernel shape.
+        counts, cycles, has_loop = tile_counts(tile_spec(problem, family, ku, rows, cols))
+        samples.append(counts)
+        sample_cycles.append(cycles)
         loops = loops or has_loop
 
-    def per_tile(read: object) -> Vector:
-        const, rows, cols, both = _affine({key: read(ex) for key, ex in executions.items()})  # type: ignore[operator]
+    def affine(f11: float, f21: float, f12: float, f22: float) -> Vector:
+        """(constant, rows, cols, rows*cols) of a per-tile count from its values at the (1, 1),
+        (2, 1), (1, 2), (2, 2) tiles (the micro-kernels are affine in those: tested)."""
+        both = f22 - f21 - f12 + f11
+        rows, cols = f21 - f11 - both, f12 - f11 - both
+        const = f11 - rows - cols - both
         # Counts grow with the tile: the optimiser's monotonicity needs no negative coefficient.
         assert min(const, rows, cols, both) >= 0, (family, const, rows, cols, both)
         return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
 
+    def per_tile(kind: str, name: str) -> Vector:
+        key = (kind, name)
+        return affine(*(sample.get(key, 0) for sample in samples))
+
     vectors = {name: _vec() for name in QUANTITIES}
-    b_loads = per_tile(lambda ex: ex.loads.get("B", 0))
-    b_bytes = per_tile(lambda ex: ex.load_bytes.get("B", 0))
+    b_loads = per_tile("load", "B")
+    b_bytes = per_tile("load_bytes", "B")
     vectors.update({
-        "loads_a": per_tile(lambda ex: ex.loads.get("A", 0)),
-        "bytes_a": per_tile(lambda ex: ex.load_bytes.get("A", 0)),
+        "loads_a": per_tile("load", "A"),
+        "bytes_a": per_tile("load_bytes", "A"),
         "loads_buf" if packed else "loads_b": b_loads,
         "bytes_buf_read" if packed else "bytes_b": b_bytes,
-        "extend": per_tile(lambda ex: ex.by_class.get("extend", 0)),
-        "dsp_mac": per_tile(lambda ex: ex.by_class.get("dsp_mac", 0)),
-        "mul": per_tile(lambda ex: ex.by_class.get("mul", 0)),
-        "loads_c": per_tile(lambda ex: ex.loads.get("C", 0)),
-        "stores_c": per_tile(lambda ex: ex.stores.get("C", 0)),
-        "bytes_c_read": per_tile(lambda ex: ex.load_bytes.get("C", 0)),
-        "bytes_c_write": per_tile(lambda ex: ex.store_bytes.get("C", 0)),
-        "loads_q": per_tile(lambda ex: ex.loads.get("Q", 0)),
-        "bytes_q": per_tile(lambda ex: ex.load_bytes.get("Q", 0)),
+        "extend": per_tile("class", "extend"),
+        "dsp_mac": per_tile("class", "dsp_mac"),
+        "mul": per_tile("class", "mul"),
+        "loads_c": per_tile("load", "C"),
+        "stores_c": per_tile("store", "C"),
+        "bytes_c_read": per_tile("load_bytes", "C"),
+        "bytes_c_write": per_tile("store_bytes", "C"),
+        "loads_q": per_tile("load", "Q"),
+        "bytes_q": per_tile("load_bytes", "Q"),
     })
     tile_alu = overhead.asm_tile_alu + (1 if loops else 0) + (overhead.requant_tile_alu if problem.requant else 0)
     stack_cycles = overhead.asm_tile_stack_cycles + (overhead.requant_tile_stack_cycles if problem.requant else 0)
-    kernel_alu = per_tile(lambda ex: ex.by_class.get("alu", 0))
-    kernel_branch = per_tile(lambda ex: ex.by_class.get("branch", 0))
+    kernel_alu = per_tile("class", "alu")
+    kernel_branch = per_tile("class", "branch")
     call, call_cycles = _call_vectors(overhead)
     vectors["alu"] = _add(_add(kernel_alu, call["alu"]), _vec(tiles=tile_alu, outer=overhead.asm_outer_alu))
     vectors["branch"] = _add(kernel_branch, _vec(tiles=overhead.tile_branches_taken,
                                                  outer=overhead.outer_branches_taken))
     # PUSH/POP: the call's, and each tile's save of C's address inside its micro-kernel.
     for name in ("store_multiple", "load_multiple"):
-        vectors[name] = _add(call[name], per_tile(lambda ex, name=name: ex.by_class.get(name, 0)))
-    cycles = _add(_add(per_tile(lambda ex: ex.cycles), call_cycles), call["alu"])
+        vectors[name] = _add(call[name], per_tile("class", name))
+    cycles = _add(_add(affine(*sample_cycles), call_cycles), call["alu"])
     cycles = _add(cycles, _vec(tiles=tile_alu + stack_cycles
                                + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
                                outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))

@@ -154,6 +154,18 @@ def _c_runs(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int, requant: b
 def tile_execution(spec: TileSpec) -> tuple[Execution, bool]:
     """(tile_program(spec, check=False).execution(), whether the program has a counted loop),
     from the cached blocks."""
+    counts, cycles, loops = tile_counts(spec)
+    tables: dict[str, dict[str, int]] = {"class": {}, "load": {}, "load_bytes": {}, "store": {}, "store_bytes": {}}
+    for (kind, name), value in counts.items():
+        tables[kind][name] = value
+    execution = Execution(tables["class"], tables["load"], tables["load_bytes"], tables["store"],
+                          tables["store_bytes"], cycles)
+    return execution, loops
+
+
+def tile_counts(spec: TileSpec) -> tuple[dict[tuple[str, str], int], int, bool]:
+    """tile_execution's counts as one flat table (("class", c), ("load", operand), ...), its
+    cycles and whether it loops: what the optimiser reads, without building the Execution."""
     a, b = _canonical(spec.a), _canonical(spec.b)
     trips, left = divmod(spec.groups, spec.ku)
     body = _body_run(spec.elem, a, b, spec.kept, spec.ku) if trips > 1 else Run()
@@ -174,12 +186,7 @@ def tile_execution(spec: TileSpec) -> tuple[Execution, bool]:
     cycles += tail.cycles_after(previous_single)
     after_tail = tail.last_single if not tail.empty else previous_single
     cycles += epilogue.cycles_after(after_tail)
-    tables: dict[str, dict[str, int]] = {"class": {}, "load": {}, "load_bytes": {}, "store": {}, "store_bytes": {}}
-    for (kind, name), value in counts.items():
-        tables[kind][name] = value
-    execution = Execution(tables["class"], tables["load"], tables["load_bytes"], tables["store"],
-                          tables["store_bytes"], cycles)
-    return execution, trips > 0
+    return counts, cycles, trips > 0
 
 
-__all__ = ["Run", "repeat", "summarize", "then", "tile_execution"]
+__all__ = ["Run", "repeat", "summarize", "then", "tile_counts", "tile_execution"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 KINDS = ("w8", "w16", "s8", "s16")
 LAYOUTS = ("rows", "panel", "strided")
@@ -821,6 +822,7 @@ def pack_program(spec: PackSpec) -> Program:
 A_PANEL_FORMS = ("bytes", "pairs", "halves")  # a constant A is re-laid out in panels
 
 
+@lru_cache(maxsize=65536)  # pure; the optimiser asks for the same sides many times per problem
 def tile_sides(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool,
                rows: int, cols: int) -> tuple[Side, Side]:
     """The two sides of a rows x cols tile for the model's operand forms.

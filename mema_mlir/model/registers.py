@@ -8,6 +8,8 @@ needs more than the ideal count; its legal tiles are also limited by a measured 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from mema_mlir.model.microkernel import scratch_registers, side_kind
 
 # One moving pointer per operand (A, B) and one loop counter, live across the k loop; C's
@@ -29,6 +31,7 @@ def staging_registers(elem: str, family: Family, mr: int, nr: int) -> int:
     return min(mr, nr) + 1
 
 
+@lru_cache(maxsize=65536)  # pure and independent of the problem's sizes
 def registers_needed(elem: str, family: Family, mr: int, nr: int) -> int:
     """Accumulators + staging + loop/address registers: must not exceed target.registers.
 
