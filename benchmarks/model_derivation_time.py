@@ -6,8 +6,9 @@
 Each layer is a matmul (M = output channels, N = pixels or batch, K = reduction depth) with
 constant int8 weights A in the weights memory and activations B in the activations memory,
 K-contiguous by default (NHWC im2col rows; --b-strided for [K, N] activations). Times are the
-median of --repeat runs, with the model's rate cache cleared before each run (a cold
-derivation, as for the first op of a compile). Goal: analytic < 1 ms per op.
+median of --repeat runs, with every problem-specific cache cleared before each run (a cold
+derivation, as for an op the compile has not seen; only the tables of the target's kernel blocks
+stay, which no problem's sizes enter: model/kernel_counts.py). Goal: analytic < 1 ms per op.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from mema_mlir.model import Choice, Problem, choose, load_target
-from mema_mlir.model.costs import rates
+from mema_mlir.model.costs import clear_problem_caches
 
 LAYERS: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("KWS", (64, 125, 40)), ("KWS", (64, 125, 64)), ("KWS", (12, 1, 64)),
@@ -40,7 +41,7 @@ def timed(problem: Problem, target_name: str, objective: str, search: str,
     seconds = []
     choice = choose(problem, target, objective, search)
     for _ in range(repeat):
-        rates.cache_clear()
+        clear_problem_caches()
         started = time.perf_counter()
         choice = choose(problem, target, objective, search)
         seconds.append(time.perf_counter() - started)

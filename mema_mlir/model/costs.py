@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from mema_mlir.model.kernel_counts import tile_counts
+from mema_mlir.model.kernel_counts import clear_kernel_problem_caches, tile_counts
 from mema_mlir.model.kernels import group_k, mla_shape
-from mema_mlir.model.microkernel import PackSpec, TileSpec, pack_program, tile_sides
+from mema_mlir.model.microkernel import Execution, PackSpec, TileSpec, pack_program, tile_sides
 from mema_mlir.model.overhead import (
     OVERHEAD,
     Overhead,
@@ -105,6 +105,7 @@ def k_loops(problem: Problem, kernel: str, ku: int, overhead: Overhead = OVERHEA
     return KLoops(alu, taken, not_taken, 1 if first_loads_follow_c_loads(trips, overhead) else 0)
 
 
+@lru_cache(maxsize=64)
 def _call_vectors(overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
     """Per call: argument moves (ALU), PUSH of the saved registers, POP of them with pc (a
     taken transfer). The cycles returned are the PUSH and POP's; the ALU's go with "alu"."""
@@ -187,6 +188,12 @@ def pack_spec(problem: Problem, columns: int) -> PackSpec:
     return PackSpec(problem.elem, source, columns, values, problem.n * e, problem.b_zero_point)
 
 
+@lru_cache(maxsize=1024)
+def _pack_execution(spec: PackSpec) -> Execution:
+    """One packing statement's counts: the same for every packed family of a problem."""
+    return pack_program(spec).execution()
+
+
 def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) -> Rates:
     """The inline-assembly micro-kernels: exact per-tile counts from microkernel.py, plus llc's
     code around them (C loads and stores exact, the rest estimated in overhead.py)."""
@@ -211,9 +218,11 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         assert min(const, rows, cols, both) >= 0, (family, const, rows, cols, both)
         return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
 
+    s11, s21, s12, s22 = samples
+
     def per_tile(kind: str, name: str) -> Vector:
         key = (kind, name)
-        return affine(*(sample.get(key, 0) for sample in samples))
+        return affine(s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
 
     vectors = {name: _vec() for name in QUANTITIES}
     b_loads = per_tile("load", "B")
@@ -249,7 +258,7 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
                                + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
                                outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
     if packed:
-        pack = pack_program(pack_spec(problem, 1)).execution()
+        pack = _pack_execution(pack_spec(problem, 1))
         n = problem.n * problem.b_segments  # packing statements: one per column and segment
         column_alu = pack.by_class.get("alu", 0) + overhead.pack_column_alu
         vectors["loads_b"] = _vec(one=n * pack.loads.get("B", 0))
@@ -270,6 +279,16 @@ def rates(problem: Problem, family: Family, ku: int, overhead: Overhead = OVERHE
     if family[0] == "mla":
         return _mla_rates(problem, ku, overhead)
     return _smlad_rates(problem, family, ku, overhead)
+
+
+def clear_problem_caches() -> None:
+    """Forget everything memoised for particular problems (the rates, the tile sides, the C
+    and packing code of given strides), keeping only the tables of the target's kernel blocks,
+    which no problem's sizes enter: what a first derivation for an unseen op pays."""
+    rates.cache_clear()
+    _pack_execution.cache_clear()
+    tile_sides.cache_clear()
+    clear_kernel_problem_caches()
 
 
 def monomials(problem: Problem, mr: float, nr: float, loop_order: str, exact: bool = True) -> Vector:
@@ -352,13 +371,12 @@ def counted_energy_nj(target: Target, cycles: int, accesses: dict[str, tuple[int
 
 def objective_value(objective: str, problem: Problem, target: Target, r: Rates, x: Vector) -> float:
     """One objective at monomials x: exact for integer block counts, a lower bound for relaxed."""
+    if objective == "cycles":
+        return dot(r.cycles, x)
     traffic = r.traffic(x)
     if objective == "accesses":
         return access_cost(problem, target, traffic)
-    cycles = dot(r.cycles, x)
-    if objective == "cycles":
-        return cycles
-    return energy_nj(problem, target, cycles, traffic)
+    return energy_nj(problem, target, dot(r.cycles, x), traffic)
 
 
 def predict(problem: Problem, schedule: Schedule, target: Target,

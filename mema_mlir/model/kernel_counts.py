@@ -96,6 +96,7 @@ def repeat(run: Run, times: int) -> Run:
                run.cycles + (times - 1) * joined, run.first_single, run.last_single, False)
 
 
+@lru_cache(maxsize=4096)
 def _canonical(side: Side) -> Side:
     """The side with what only moves offsets (a row's length in bytes) set aside: the block's
     instructions, post-indexing included, are the same for every K."""
@@ -151,6 +152,20 @@ def _c_runs(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int, requant: b
     return summarize(prologue), summarize(epilogue)
 
 
+@lru_cache(maxsize=4096)
+def _c_counts(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int, requant: bool) -> dict:
+    """The prologue's and epilogue's counts together (read-only: callers copy it)."""
+    prologue, epilogue = _c_runs(rows, cols, c_row_bytes, c_col_bytes, requant)
+    return _merge(prologue.counts, epilogue.counts)
+
+
+def clear_kernel_problem_caches() -> None:
+    """Forget the C code of particular strides (a problem's N enters them); the group,
+    remainder and loop blocks stay: they depend on the kernel's shape alone."""
+    _c_runs.cache_clear()
+    _c_counts.cache_clear()
+
+
 def tile_execution(spec: TileSpec) -> tuple[Execution, bool]:
     """(tile_program(spec, check=False).execution(), whether the program has a counted loop),
     from the cached blocks."""
@@ -172,11 +187,17 @@ def tile_counts(spec: TileSpec) -> tuple[dict[tuple[str, str], int], int, bool]:
     tail = _tail_run(spec.elem, a, b, spec.kept, spec.ku if trips == 1 else 0, left, spec.rest)
     if trips == 1:  # a single trip is straight-line code (its groups are in the tail)
         trips = 0
-    prologue, epilogue = _c_runs(spec.a.lines, spec.b.lines, spec.c_row_bytes, spec.c_col_bytes, spec.requant)
+    c_key = (spec.a.lines, spec.b.lines, spec.c_row_bytes, spec.c_col_bytes, spec.requant)
+    prologue, epilogue = _c_runs(*c_key)
     cycles = prologue.cycles
     previous_single = prologue.last_single if not prologue.empty else False
-    counts = _merge(prologue.counts, body.counts, tail.counts, epilogue.counts, scale=(1, trips, 1, 1))
+    counts = dict(_c_counts(*c_key))
+    get = counts.get
+    for key, value in tail.counts:
+        counts[key] = get(key, 0) + value
     if trips:
+        for key, value in body.counts:
+            counts[key] = get(key, 0) + value * trips
         steady = body.cycles
         first = steady - 1 if previous_single and body.first_single else steady
         cycles += first + (trips - 1) * steady + trips + 3 * (trips - 1) + 1
@@ -189,4 +210,4 @@ def tile_counts(spec: TileSpec) -> tuple[dict[tuple[str, str], int], int, bool]:
     return counts, cycles, trips > 0
 
 
-__all__ = ["Run", "repeat", "summarize", "then", "tile_counts", "tile_execution"]
+__all__ = ["Run", "clear_kernel_problem_caches", "repeat", "summarize", "then", "tile_counts", "tile_execution"]
