@@ -286,7 +286,7 @@ def plan_depthwise(op: Operation, options: ModelOptions, target: model.Target,
     started = time.perf_counter()
     try:
         choice = choose_depthwise(problem, target, options.objective)
-    except ValueError as err:
+    except model.ScheduleError as err:  # only the model's own refusals: a bug stays a bug
         base.skipped = str(err)
         return base
     base.m, base.n, base.k, base.elem = problem.channels, problem.pixels, problem.taps, "i8"

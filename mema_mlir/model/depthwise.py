@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mema_mlir.model.costs import Cost, MemoryTraffic, energy_nj
+from mema_mlir.model.errors import ScheduleError
 from mema_mlir.model.microkernel import (
     MAX_OFFSET,
     DepthwiseSpec,
@@ -158,12 +159,12 @@ def _energy(problem: DepthwiseProblem, target: Target, cycles: int, traffic: tup
 
 
 def choose_depthwise(problem: DepthwiseProblem, target: Target, objective: str = "cycles") -> DepthwiseChoice:
-    """The tile width of least cost (ValueError when none is legal)."""
+    """The tile width of least cost (ScheduleError when none is legal)."""
     if not target.has_dsp:
-        raise ValueError(f"target '{target.name}' has no DSP extension (SMLABB/SXTB16)")
+        raise ScheduleError(f"target '{target.name}' has no DSP extension (SMLABB/SXTB16)")
     candidates = legal_pixels(problem, target)
     if not candidates:
-        raise ValueError("no depthwise tile reaches every tap by an LDR immediate")
+        raise ScheduleError("no depthwise tile reaches every tap by an LDR immediate")
     key = {"cycles": lambda c: c.cycles, "energy": lambda c: c.energy_nj,
            "accesses": lambda c: c.loads + c.stores}[objective]
     costs = [(key(cost), -pixels, pixels, cost) for pixels in candidates
