@@ -87,6 +87,25 @@ def _root(value: Value) -> Value:
         value = op.operands[0]
 
 
+# Where a buffer can come from such that two different roots never share bytes (function
+# arguments are taken not to overlap, as the C header's pointers are).
+_DISTINCT_ROOTS = ("memref.alloc", "memref.alloca", "memref.get_global")
+
+
+def _check_apart(output: Value, operands: list[Value]) -> None:
+    """The fused nest writes `output` while it still reads `operands` (input, filter): refuse
+    unless each is a different buffer, every root known (an alloc, a global or an argument;
+    not, say, an arith.select between buffers)."""
+    roots = [_root(value) for value in [output, *operands]]
+    for root in roots:
+        op = _op(root)
+        if op is not None and op.name not in _DISTINCT_ROOTS:
+            raise NotFusable(f"cannot tell where the buffer made by '{op.name}' lies: the requantization's "
+                             "output may overlap the convolution's operands")
+    if any(root == roots[0] for root in roots[1:]):
+        raise NotFusable("the requantization's output shares a buffer with the convolution's operands")
+
+
 def _users(value: Value) -> list[Operation]:
     found = []
     for use in value.uses:
@@ -155,10 +174,15 @@ class _BodyReader:
         self.matched_ops: list[Operation] = []
         self.shared: Operation | None = None  # the shift's extension, read by shli and shrsi
 
-    def defining(self, value: Value, name: str) -> Operation:
+    def defining(self, value: Value, name: str, result: str, operand: str | None = None) -> Operation:
+        """The op of this body defining `value`: `name`, with that result type (and first
+        operand type): the widths are the arithmetic, an i16 trunci or an i48 multiply would
+        compute something else."""
         op = _op(value)
         if op is None or op.name != name or op.parent != self.op:
             raise NotFusable(f"the requantization does not have the expected {name}")
+        if str(op.results[0].type) != result or (operand is not None and str(op.operands[0].type) != operand):
+            raise NotFusable(f"the requantization's {name} is not {operand + ' -> ' if operand else ''}{result}")
         if op not in self.matched_ops:
             self.matched_ops.append(op)
         return op
@@ -181,13 +205,15 @@ class _BodyReader:
     def read(self) -> tuple[Requantization, np.ndarray]:
         ops = [o.operation for o in self.block.operations]
         yield_op = ops[-1]
-        to_i8 = self.defining(yield_op.operands[0], "arith.trunci")
+        if len(yield_op.operands) != 1:
+            raise NotFusable("the requantization writes more than one output")
+        to_i8 = self.defining(yield_op.operands[0], "arith.trunci", "i8", "i32")
         clamp_outer = _op(to_i8.operands[0])
         if clamp_outer is None or clamp_outer.name not in ("arith.minsi", "arith.maxsi"):
             raise NotFusable("the requantization has no clamp")
-        outer = self.defining(to_i8.operands[0], clamp_outer.name)
+        outer = self.defining(to_i8.operands[0], clamp_outer.name, "i32")
         inner_name = "arith.maxsi" if outer.name == "arith.minsi" else "arith.minsi"
-        inner = self.defining(outer.operands[0], inner_name)
+        inner = self.defining(outer.operands[0], inner_name, "i32")
         bounds = {outer.name: _constant_int(outer.operands[1]), inner.name: _constant_int(inner.operands[1])}
         low, high = bounds["arith.maxsi"], bounds["arith.minsi"]
         if low is None or high is None:
@@ -196,24 +222,24 @@ class _BodyReader:
         zero_point = 0
         op = _op(shifted)
         if op is not None and op.name == "arith.addi":
-            add = self.defining(shifted, "arith.addi")
+            add = self.defining(shifted, "arith.addi", "i32")
             zp = _constant_int(add.operands[1])
             if zp is None:
                 raise NotFusable("the output zero point is not a constant")
             zero_point, shifted = zp, add.operands[0]
-        to_i32 = self.defining(shifted, "arith.trunci")
-        shr = self.defining(to_i32.operands[0], "arith.shrsi")
+        to_i32 = self.defining(shifted, "arith.trunci", "i32", "i64")
+        shr = self.defining(to_i32.operands[0], "arith.shrsi", "i64")
         shift = self.shift_amount(shr.operands[1])
-        rounded = self.defining(shr.operands[0], "arith.addi")
+        rounded = self.defining(shr.operands[0], "arith.addi", "i64")
         product_value, rounding = rounded.operands[0], rounded.operands[1]
         self.check_rounding(rounding, shr.operands[1], shift)
-        product = self.defining(product_value, "arith.muli")
-        widened = self.defining(product.operands[0], "arith.extsi")
+        product = self.defining(product_value, "arith.muli", "i64")
+        widened = self.defining(product.operands[0], "arith.extsi", "i64", "i32")
         multiplier = self.multiplier(product.operands[1])
         accumulated = widened.operands[0]
         bias = np.zeros(1, dtype=np.int64)
         if not isinstance(accumulated, BlockArgument):
-            add = self.defining(accumulated, "arith.addi")
+            add = self.defining(accumulated, "arith.addi", "i32")
             first, second = add.operands
             if self.is_accumulator(second):
                 first, second = second, first
@@ -237,7 +263,7 @@ class _BodyReader:
         constant = _constant_int(value)
         if constant is not None:
             return np.array([constant], dtype=np.int64)
-        extended = self.defining(value, "arith.extui")
+        extended = self.defining(value, "arith.extui", "i64", "i8")
         return self.channel_value(extended.operands[0]) % 256  # i8 read unsigned
 
     def check_rounding(self, rounding: Value, shift_value: Value, shift: np.ndarray) -> None:
@@ -246,8 +272,8 @@ class _BodyReader:
             if shift.size != 1 or constant != 1 << (int(shift[0]) - 1):
                 raise NotFusable("the rounding term is not half of the shift's unit")
             return
-        half = self.defining(rounding, "arith.shrui")
-        unit = self.defining(half.operands[0], "arith.shli")
+        half = self.defining(rounding, "arith.shrui", "i64")
+        unit = self.defining(half.operands[0], "arith.shli", "i64")
         if (_constant_int(half.operands[1]) != 1 or _constant_int(unit.operands[0]) != 1
                 or unit.operands[1] != shift_value):
             raise NotFusable("the rounding term is not (1 << shift) >> 1")
@@ -257,7 +283,7 @@ class _BodyReader:
         constant = _constant_int(value)
         if constant is not None:
             return np.array([constant], dtype=np.int64)
-        extended = self.defining(value, "arith.extsi")
+        extended = self.defining(value, "arith.extsi", "i64", "i32")
         return self.channel_value(extended.operands[0])
 
 
@@ -318,8 +344,7 @@ def read_requant_epilogue(conv: Operation, channels: int) -> FusedEpilogue:
         offset = -1
     if offset != 0:
         raise NotFusable("the requantization's output is not a whole row-major buffer")
-    if _root(output) == _root(conv.operands[0]):
-        raise NotFusable("the requantization's output may overlap the convolution's input")
+    _check_apart(output, [conv.operands[0], conv.operands[1]])
     bias = _read_init(init, channels, rank)
     requant, body_bias = _BodyReader(consumer, channels, rank, reads[0]).read()
     reason = requant.unsupported()

@@ -288,6 +288,7 @@ def plan_depthwise(op: Operation, options: ModelOptions, target: model.Target,
         choice = choose_depthwise(problem, target, options.objective)
     except model.ScheduleError as err:  # only the model's own refusals: a bug stays a bug
         base.skipped = str(err)
+        base.epilogue, base.fused_ops = None, 0  # nothing is fused into an op left alone
         return base
     base.m, base.n, base.k, base.elem = problem.channels, problem.pixels, problem.taps, "i8"
     base.schedule = {"mr": 4, "nr": choice.pixels, "ku": 1, "kernel": "depthwise", "a_form": "pairs",
@@ -334,6 +335,7 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
     try:
         choice = model.choose(problem, target, objective=options.objective, search=search)
     except model.ScheduleError as err:
+        base.epilogue, base.fused_ops = None, 0  # nothing is fused into an op left alone
         if schedule_option == CMSIS_NN:  # a baseline: the op is left to the lowering, said why
             base.skipped = f"cmsis-nn: CMSIS-NN's {search[1]}x{search[2]} kernel shape cannot run here: {err}"
             return base

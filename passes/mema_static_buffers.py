@@ -4,8 +4,9 @@ sharing bytes. A microcontroller has no allocator to call; the arena's size is t
 function's intermediate tensors need, known at compile time.
 
 Lifetimes are read off the function body's straight-line order: a buffer lives from its alloc to
-the last top-level op that uses it or a view of it (subview, collapse/expand_shape, cast,
-reinterpret_cast, view). Offsets are assigned first-fit, largest buffer first. Allocs in nested
+the last top-level op that uses it, a view of it (subview, collapse/expand_shape, cast,
+reinterpret_cast, view) or a raw pointer taken from it (extract_aligned_pointer_as_index,
+index_cast, inttoptr, getelementptr: the tiled nests' addresses). Offsets are assigned first-fit, largest buffer first. Allocs in nested
 regions, dynamic shapes or non-identity layouts are left alone (and reported by the lowering if
 they cannot be compiled).
 """
@@ -89,8 +90,15 @@ class _Buffer:
     uses: list[Operation] = field(default_factory=list)
 
 
+# Ops whose results are the buffer's address in another form (mema-tile's and mema-word-copies'
+# raw pointers): the buffer lives as long as they are used.
+_POINTER_LIKE = ("memref.extract_aligned_pointer_as_index", "arith.index_cast", "llvm.inttoptr",
+                 "llvm.getelementptr")
+
+
 def _users(value: Value) -> list[Operation]:
-    """Every op that uses `value`, following view-like ops to their users."""
+    """Every op that uses `value`, following view-like ops and the raw pointers taken from it
+    to their users."""
     found: list[Operation] = []
     pending = [value]
     while pending:
@@ -99,7 +107,7 @@ def _users(value: Value) -> list[Operation]:
             owner = use.owner
             op = owner.operation if isinstance(owner, OpView) else owner
             found.append(op)
-            if op.name in _VIEW_LIKE:
+            if op.name in _VIEW_LIKE or op.name in _POINTER_LIKE:
                 pending.extend(op.results)
     return found
 

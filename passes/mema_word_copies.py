@@ -10,9 +10,10 @@ A copy or fill qualifies when both buffers have static shapes and strided layout
 run that is contiguous in both (the trailing dimensions whose strides are row-major) holds a
 whole number of words, every outer stride and both offsets are whole words, and each buffer
 starts word-aligned: its root (through subviews, reshapes, casts, views) is a memref.alloc or a
-memref.get_global, which are at least word-aligned (mema-static-buffers aligns to 8; globals
-and allocs by their alignment, 4 or more). Function arguments are not assumed aligned; such ops
-stay as they are, as does everything else.
+memref.get_global whose alignment is at least a word (mema-static-buffers and malloc align
+allocs to 8; allocas and globals must say so), through views whose byte shift is a constant
+multiple of 4. Function arguments are not assumed aligned, and a copy within one buffer may
+overlap; such ops stay as they are, as does everything else.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from mema_mlir.registry import register_pass
 
 _ROOT_VIEWS = ("memref.subview", "memref.collapse_shape", "memref.expand_shape", "memref.cast",
                "memref.reinterpret_cast", "memref.view")
-_ALIGNED_ROOTS = ("memref.alloc", "memref.alloca", "memref.get_global")
 
 
 def _owner(value: Value) -> Operation | None:
@@ -45,16 +45,55 @@ def _owner(value: Value) -> Operation | None:
     return owner if isinstance(owner, Operation) else None
 
 
+def _alignment(op: Operation) -> int | None:
+    return IntegerAttr(op.attributes["alignment"]).value if "alignment" in op.attributes else None
+
+
+def _global_alignment(get_global: Operation) -> int | None:
+    """The alignment of the memref.global a get_global names (None if unsaid or not found)."""
+    symbol = str(get_global.attributes["name"]).lstrip("@")
+    module = get_global.parent
+    while module is not None and module.name != "builtin.module":
+        module = module.parent
+    if module is None:
+        return None
+    for candidate in module.regions[0].blocks[0].operations:
+        op = candidate.operation
+        if op.name == "memref.global" and str(op.attributes["sym_name"]).strip('"') == symbol:
+            return _alignment(op)
+    return None
+
+
+def _root(value: Value) -> Value:
+    """The buffer a chain of views starts from."""
+    while True:
+        op = _owner(value)
+        if op is None or op.name not in _ROOT_VIEWS:
+            return value
+        value = op.operands[0]
+
+
 def _word_aligned_root(value: Value) -> bool:
+    """Whether the buffer's aligned base pointer is a multiple of 4: an alloc (malloc and
+    mema-static-buffers align to 8 at least), an alloca or global that says so, through views
+    whose byte shift is a constant multiple of 4; never a function argument."""
     while True:
         op = _owner(value)
         if op is None:
             return False  # a block argument: its alignment is the caller's
-        if op.name in _ALIGNED_ROOTS:
-            alignment = op.attributes["alignment"] if "alignment" in op.attributes else None
-            return alignment is None or IntegerAttr(alignment).value >= 4
+        if op.name == "memref.alloc":
+            alignment = _alignment(op)
+            return alignment is None or alignment >= 4
+        if op.name == "memref.alloca":
+            return (_alignment(op) or 0) >= 4
+        if op.name == "memref.get_global":
+            return (_global_alignment(op) or 0) >= 4
         if op.name not in _ROOT_VIEWS:
             return False
+        if op.name == "memref.view":
+            shift = _constant_int(op.operands[1])
+            if shift is None or shift % 4:
+                return False
         value = op.operands[0]
 
 
@@ -248,6 +287,8 @@ class MemaWordCopies:
                 if len(op.operands) != 2 or len(op.results) != 0:
                     continue
                 source, destination = op.operands[0], op.operands[1]
+                if _root(source) == _root(destination):
+                    continue  # may overlap: words would not move as elements do
                 plan = _plan([source, destination])
                 if plan is not None:
                     _replace(op, _nest_text(plan, [str(source.type), str(destination.type)], None),

@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mema-llvm-opt", choices=llvm_opt.LEVELS, default="none",
                         help="none (default): llc alone, as the model's cycle estimates are calibrated; O2: LLVM's "
                         "middle end before llc, loops around micro-kernels kept rolled (faster element-wise code "
-                        "for more code: keyword spotting -3% est. cycles, +20% code)")
+                        "for more code: keyword spotting -3%% est. cycles, +20%% code)")
     parser.add_argument("--mema-remarks", action="store_true",
                         help="print one remark per matmul, convolution or depthwise convolution at its location")
     parser.add_argument("--list-passes", action="store_true", help="list mema's passes and options")

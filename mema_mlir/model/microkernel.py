@@ -585,7 +585,8 @@ class _TileWriter:
         scratch = self.pool.peak
         if spec.requant:
             temps = requant_temporaries(scratch, bool(trips))
-            scratch = max(scratch, REQUANT_SCRATCH)
+            if temps[2] == "t2":  # a third scratch register only when no loop counter is free
+                scratch = max(scratch, REQUANT_SCRATCH)
             prologue, epilogue, preloaded = requant_access(spec.a.lines, spec.b.lines, spec.c_row_bytes,
                                                            spec.c_col_bytes, temps, self.check)
         else:

@@ -5,6 +5,8 @@ with every predicted access exact, and the layers that must stay unfused, each w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -121,3 +123,56 @@ def test_random_requantized_depthwise_is_bit_exact_and_predicted(case: int) -> N
     assert check.matmuls != ["skipped"], arguments
     assert check.counts_compared, arguments
     assert check.problems == [], arguments
+
+
+def test_every_largest_fused_tile_compiles() -> None:
+    """The fused statement's registers are the model's: the largest legal tile of every kernel
+    family (the corners of the staircase, the ones that fill the register file) compiles
+    without llc running out of registers (it did when the epilogue took a third scratch
+    register next to a free loop counter)."""
+    from mlir.ir import Context, Module
+
+    from mema_mlir.ir_query import matmul_ops
+    from mema_mlir.model import families, load_target
+    from mema_mlir.model.analytic import staircase
+    from mema_mlir.planning import ModelOptions, Plan, plan
+
+    rng = np.random.default_rng(12)
+    text = requantized_conv_text(rng, 8, 12, 16, 12, (3, 3), (1, 1), -3, True, per_channel=True)
+    target = load_target("cortex-m4")
+    with Context():
+        module = Module.parse(text)  # kept alive while its ops are used
+        (op,) = matmul_ops(module.operation)
+        planned = plan(op, ModelOptions(), target)
+        assert isinstance(planned, Plan) and planned.problem.requant
+        problem = planned.problem
+    checked = 0
+    for family in families(problem, target):
+        _, a_form, b_form, kept = family
+        for mr, nr in staircase(problem, target, family):
+            schedule = f"fixed:{mr}x{nr}:{a_form}/{b_form}/{kept}"
+            result = api.compile_module(text, emit_kind="asm", schedule=schedule)
+            assert result.decisions[0].epilogue == "fused", schedule
+            checked += 1
+    assert checked >= 10
+
+
+REGRESSIONS = Path(__file__).parent / "Inputs"
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("requant-trunc16.mlir", "the requantization's arith.trunci is not i32 -> i8"),
+    ("requant-ext48.mlir", "the requantization's arith.trunci is not i64 -> i32"),
+    ("requant-twoouts.mlir", "the requantization writes more than one output"),
+    ("requant-alias_filter.mlir", "the requantization's output shares a buffer with the convolution's operands"),
+    ("requant-alias_select3.mlir", "cannot tell where the buffer made by 'arith.select' lies"),
+])
+def test_lookalike_layers_stay_unfused_and_exact(name: str, reason: str) -> None:
+    """Found in review: bodies whose widths or outputs differ from a requantization's, and
+    outputs that may share the input's or filter's bytes, were fused and computed something
+    else. Each now stays a separate loop, says why, and matches upstream's lowering."""
+    text = (REGRESSIONS / name).read_text()
+    (decision,) = [d for d in api.compile_module(text, emit_kind="mlir").decisions]
+    assert decision.epilogue is not None and reason in decision.epilogue
+    (check,) = check_file(text)
+    assert check.bit_exact and check.problems == [], check.problems
