@@ -22,7 +22,7 @@ from mlir.passmanager import PassManager
 
 from mema_mlir import diagnostics, emit, header, model
 from mema_mlir.emulator.errors import EmulatorError
-from mema_mlir.footprint import object_footprint
+from mema_mlir.footprint import capacity_warnings, object_footprint
 from mema_mlir.lowering.stages import BUFFERIZE, COMPILE_PIPELINE
 from mema_mlir.pipeline import Pipeline, PipelineError
 from mema_mlir.planning import Decision
@@ -137,6 +137,12 @@ class Driver:
                 remark = diagnostics.Diagnostic("remark", decision.remark(), decision.line, decision.col)
                 self.stderr.write(diagnostics.render(remark, display, source_lines) + "\n")
         ok = all(r.ok for r in results)
+        if ok and config.emit == "obj":
+            try:
+                for warning in capacity_warnings(results[0].output, target):
+                    self.stderr.write(f"mema-opt: warning: {warning}\n")
+            except EmulatorError:
+                pass  # an object mema's loader cannot lay out (a user pipeline's): nothing to say
         if config.report_path and ok:
             try:
                 self.write_report(decisions, target, results[0].output if config.emit == "obj" else None)

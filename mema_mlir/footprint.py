@@ -24,6 +24,7 @@ from elftools.elf.sections import SymbolTableSection
 
 from mema_mlir.emulator.elf_loader import LoadedImage, load_elf
 from mema_mlir.emulator.errors import EmulatorError
+from mema_mlir.model.target import Target
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,34 @@ class Footprint:
         return {"text_bytes": self.text_bytes, "flash_bytes": self.flash_bytes,
                 "sram_static_bytes": self.sram_static_bytes, "stack_bytes": dict(self.stack_bytes),
                 "sram_peak_bytes": self.sram_peak_bytes}
+
+
+def static_bytes(obj: bytes) -> tuple[int, int]:
+    """(flash, static SRAM) of an object: what a link must place, whatever the stack."""
+    image = load_elf(obj)
+    flash = sum(s.size for s in image.sections if s.region == "flash")
+    sram = sum(s.size for s in image.sections if s.region == "sram")
+    return flash + _initialised_data_bytes(ELFFile(io.BytesIO(obj))), sram
+
+
+def capacity_warnings(obj: bytes, target: Target) -> list[str]:
+    """What of the object does not fit the target's memories: flash (code, constants) in the
+    weights' memory, static SRAM plus the deepest stack (when it can be read) in the
+    activations'. An empty list when it fits."""
+    flash, sram = static_bytes(obj)
+    try:
+        sram = object_footprint(obj).sram_peak_bytes
+        what = "static buffers and stack"
+    except EmulatorError:
+        what = "static buffers (stack not counted)"
+    warnings = []
+    for size, role, kind in ((flash, "weights", "code and constants"), (sram, "activations", what)):
+        name = target.placement[role]
+        capacity = target.memory(name).capacity_bytes
+        if size > capacity:
+            warnings.append(f"the object needs {size:,} bytes of {kind} in '{name}'; target "
+                            f"'{target.name}' has {capacity:,}")
+    return warnings
 
 
 def object_footprint(obj: bytes) -> Footprint:
