@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from mlir.ir import BlockArgument, IntegerAttr, MemRefType, Operation, OpView, Value
+from mlir.ir import BlockArgument, MemRefType, Operation, OpView, Value
 
+from mema_mlir.ir_query import buffer_root, constant_int, defining_op
 from mema_mlir.matmul import UnsupportedMatmul, _memref, constant_values
 from mema_mlir.model.requant import Requantization
 
@@ -28,8 +29,6 @@ from mema_mlir.model.requant import Requantization
 # memory, so the three can become one nest at the requantization's place.
 _INERT = ("memref.alloc", "arith.constant", "memref.get_global", "memref.subview", "memref.view",
           "memref.collapse_shape", "memref.expand_shape", "memref.cast")
-_VIEWS = ("memref.subview", "memref.view", "memref.collapse_shape", "memref.expand_shape",
-          "memref.cast", "memref.reinterpret_cast")
 
 
 @dataclass(frozen=True)
@@ -61,32 +60,6 @@ def _writes_int8(op: Operation) -> bool:
     return isinstance(written, MemRefType) and str(written.element_type) == "i8"
 
 
-def _op(value: Value) -> Operation | None:
-    owner = value.owner
-    if isinstance(owner, OpView):
-        return owner.operation
-    return owner if isinstance(owner, Operation) else None
-
-
-def _constant_int(value: Value) -> int | None:
-    op = _op(value)
-    if op is None or op.name != "arith.constant":
-        return None
-    try:
-        return IntegerAttr(op.attributes["value"]).value
-    except (TypeError, ValueError):
-        return None
-
-
-def _root(value: Value) -> Value:
-    """The buffer a view chain starts from."""
-    while True:
-        op = _op(value)
-        if op is None or op.name not in _VIEWS:
-            return value
-        value = op.operands[0]
-
-
 # Where a buffer can come from such that two different roots never share bytes (function
 # arguments are taken not to overlap, as the C header's pointers are).
 _DISTINCT_ROOTS = ("memref.alloc", "memref.alloca", "memref.get_global")
@@ -96,9 +69,9 @@ def _check_apart(output: Value, operands: list[Value]) -> None:
     """The fused nest writes `output` while it still reads `operands` (input, filter): refuse
     unless each is a different buffer, every root known (an alloc, a global or an argument;
     not, say, an arith.select between buffers)."""
-    roots = [_root(value) for value in [output, *operands]]
+    roots = [buffer_root(value) for value in [output, *operands]]
     for root in roots:
-        op = _op(root)
+        op = defining_op(root)
         if op is not None and op.name not in _DISTINCT_ROOTS:
             raise NotFusable(f"cannot tell where the buffer made by '{op.name}' lies: the requantization's "
                              "output may overlap the convolution's operands")
@@ -148,7 +121,7 @@ def _channel_constant(op: Operation, index: int, channels: int, rank: int) -> np
 def _read_init(init: Operation, channels: int, rank: int) -> np.ndarray:
     """The bias an init op writes into the int32 buffer, as (F,)."""
     if init.name == "linalg.fill":
-        value = _constant_int(init.operands[0])
+        value = constant_int(init.operands[0])
         if value is None:
             raise NotFusable("the accumulator is filled with a value not known at compile time")
         return np.full(channels, value, dtype=np.int64)
@@ -178,7 +151,7 @@ class _BodyReader:
         """The op of this body defining `value`: `name`, with that result type (and first
         operand type): the widths are the arithmetic, an i16 trunci or an i48 multiply would
         compute something else."""
-        op = _op(value)
+        op = defining_op(value)
         if op is None or op.name != name or op.parent != self.op:
             raise NotFusable(f"the requantization does not have the expected {name}")
         if str(op.results[0].type) != result or (operand is not None and str(op.operands[0].type) != operand):
@@ -194,7 +167,7 @@ class _BodyReader:
 
     def channel_value(self, value: Value) -> np.ndarray:
         """A per-channel input's constants, or a scalar constant broadcast."""
-        constant = _constant_int(value)
+        constant = constant_int(value)
         if constant is not None:
             return np.array([constant], dtype=np.int64)
         index = self.argument(value)
@@ -208,22 +181,22 @@ class _BodyReader:
         if len(yield_op.operands) != 1:
             raise NotFusable("the requantization writes more than one output")
         to_i8 = self.defining(yield_op.operands[0], "arith.trunci", "i8", "i32")
-        clamp_outer = _op(to_i8.operands[0])
+        clamp_outer = defining_op(to_i8.operands[0])
         if clamp_outer is None or clamp_outer.name not in ("arith.minsi", "arith.maxsi"):
             raise NotFusable("the requantization has no clamp")
         outer = self.defining(to_i8.operands[0], clamp_outer.name, "i32")
         inner_name = "arith.maxsi" if outer.name == "arith.minsi" else "arith.minsi"
         inner = self.defining(outer.operands[0], inner_name, "i32")
-        bounds = {outer.name: _constant_int(outer.operands[1]), inner.name: _constant_int(inner.operands[1])}
+        bounds = {outer.name: constant_int(outer.operands[1]), inner.name: constant_int(inner.operands[1])}
         low, high = bounds["arith.maxsi"], bounds["arith.minsi"]
         if low is None or high is None:
             raise NotFusable("the requantization's clamp bounds are not constants")
         shifted = inner.operands[0]
         zero_point = 0
-        op = _op(shifted)
+        op = defining_op(shifted)
         if op is not None and op.name == "arith.addi":
             add = self.defining(shifted, "arith.addi", "i32")
-            zp = _constant_int(add.operands[1])
+            zp = constant_int(add.operands[1])
             if zp is None:
                 raise NotFusable("the output zero point is not a constant")
             zero_point, shifted = zp, add.operands[0]
@@ -260,27 +233,27 @@ class _BodyReader:
         return isinstance(value, BlockArgument) and value.arg_number == self.accumulator_index
 
     def shift_amount(self, value: Value) -> np.ndarray:
-        constant = _constant_int(value)
+        constant = constant_int(value)
         if constant is not None:
             return np.array([constant], dtype=np.int64)
         extended = self.defining(value, "arith.extui", "i64", "i8")
         return self.channel_value(extended.operands[0]) % 256  # i8 read unsigned
 
     def check_rounding(self, rounding: Value, shift_value: Value, shift: np.ndarray) -> None:
-        constant = _constant_int(rounding)
+        constant = constant_int(rounding)
         if constant is not None:
             if shift.size != 1 or constant != 1 << (int(shift[0]) - 1):
                 raise NotFusable("the rounding term is not half of the shift's unit")
             return
         half = self.defining(rounding, "arith.shrui", "i64")
         unit = self.defining(half.operands[0], "arith.shli", "i64")
-        if (_constant_int(half.operands[1]) != 1 or _constant_int(unit.operands[0]) != 1
+        if (constant_int(half.operands[1]) != 1 or constant_int(unit.operands[0]) != 1
                 or unit.operands[1] != shift_value):
             raise NotFusable("the rounding term is not (1 << shift) >> 1")
-        self.shared = _op(shift_value)  # read by this shli and by the shrsi
+        self.shared = defining_op(shift_value)  # read by this shli and by the shrsi
 
     def multiplier(self, value: Value) -> np.ndarray:
-        constant = _constant_int(value)
+        constant = constant_int(value)
         if constant is not None:
             return np.array([constant], dtype=np.int64)
         extended = self.defining(value, "arith.extsi", "i64", "i32")
@@ -293,7 +266,7 @@ def read_requant_epilogue(conv: Operation, channels: int) -> FusedEpilogue:
     accumulator = conv.operands[4]
     if not any(_writes_int8(user) for user in _users(accumulator)):
         raise NotFusable("no requantization (a linalg.generic writing int8) reads the result", candidate=False)
-    acc_op = _op(accumulator)
+    acc_op = defining_op(accumulator)
     if acc_op is None or acc_op.name != "memref.alloc":
         raise NotFusable("the convolution's int32 result is not a buffer of its own (memref.alloc)")
     block_ops = [o.operation for o in conv.block.operations]

@@ -26,6 +26,7 @@ from mlir.ir import (
     Value,
 )
 
+from mema_mlir.ir_query import global_of
 from mema_mlir.model.depthwise import DepthwiseProblem
 
 _IDENTITY_MAPS = ("(d0, d2)", "(d2, d1)", "(d0, d1)")
@@ -287,28 +288,17 @@ def _constant_global(value: Value) -> tuple[str, np.ndarray] | None:
     if operation.name != "memref.get_global":
         return None
     symbol = str(operation.attributes["name"]).lstrip("@")
-    module_op = operation.parent
-    while module_op is not None and module_op.name != "builtin.module":
-        module_op = module_op.parent
-    if module_op is None:
+    cand = global_of(operation)
+    if cand is None or "constant" not in cand.attributes or "initial_value" not in cand.attributes:
         return None
-    for candidate in module_op.regions[0].blocks[0].operations:
-        cand = candidate.operation
-        if cand.name != "memref.global":
-            continue
-        if str(cand.attributes["sym_name"]).strip('"') != symbol:
-            continue
-        if "constant" not in cand.attributes or "initial_value" not in cand.attributes:
-            return None
-        init = cand.attributes["initial_value"]
-        if not isinstance(init, DenseIntElementsAttr):
-            return None
-        shape = MemRefType(value.type).shape
-        dense = DenseIntElementsAttr(init)
-        if dense.is_splat:
-            return symbol, np.full(shape, int(dense.get_splat_value()), dtype=np.int64)
-        return symbol, np.array(dense).astype(np.int64).reshape(shape)
-    return None
+    init = cand.attributes["initial_value"]
+    if not isinstance(init, DenseIntElementsAttr):
+        return None
+    shape = MemRefType(value.type).shape
+    dense = DenseIntElementsAttr(init)
+    if dense.is_splat:
+        return symbol, np.full(shape, int(dense.get_splat_value()), dtype=np.int64)
+    return symbol, np.array(dense).astype(np.int64).reshape(shape)
 
 
 def read_matmul(op: Operation) -> MatmulOperands:

@@ -27,58 +27,24 @@ from mlir.ir import (
     MemRefType,
     Module,
     Operation,
-    OpView,
     Value,
     WalkResult,
 )
 
+from mema_mlir.ir_query import VIEW_OPS, buffer_root, constant_int, defining_op, global_of
 from mema_mlir.registry import register_pass
-
-_ROOT_VIEWS = ("memref.subview", "memref.collapse_shape", "memref.expand_shape", "memref.cast",
-               "memref.reinterpret_cast", "memref.view")
-
-
-def _owner(value: Value) -> Operation | None:
-    owner = value.owner
-    if isinstance(owner, OpView):
-        return owner.operation
-    return owner if isinstance(owner, Operation) else None
 
 
 def _alignment(op: Operation) -> int | None:
     return IntegerAttr(op.attributes["alignment"]).value if "alignment" in op.attributes else None
 
 
-def _global_alignment(get_global: Operation) -> int | None:
-    """The alignment of the memref.global a get_global names (None if unsaid or not found)."""
-    symbol = str(get_global.attributes["name"]).lstrip("@")
-    module = get_global.parent
-    while module is not None and module.name != "builtin.module":
-        module = module.parent
-    if module is None:
-        return None
-    for candidate in module.regions[0].blocks[0].operations:
-        op = candidate.operation
-        if op.name == "memref.global" and str(op.attributes["sym_name"]).strip('"') == symbol:
-            return _alignment(op)
-    return None
-
-
-def _root(value: Value) -> Value:
-    """The buffer a chain of views starts from."""
-    while True:
-        op = _owner(value)
-        if op is None or op.name not in _ROOT_VIEWS:
-            return value
-        value = op.operands[0]
-
-
-def _word_aligned_root(value: Value) -> bool:
+def _word_aligned(value: Value) -> bool:
     """Whether the buffer's aligned base pointer is a multiple of 4: an alloc (malloc and
     mema-static-buffers align to 8 at least), an alloca or global that says so, through views
     whose byte shift is a constant multiple of 4; never a function argument."""
     while True:
-        op = _owner(value)
+        op = defining_op(value)
         if op is None:
             return False  # a block argument: its alignment is the caller's
         if op.name == "memref.alloc":
@@ -87,11 +53,12 @@ def _word_aligned_root(value: Value) -> bool:
         if op.name == "memref.alloca":
             return (_alignment(op) or 0) >= 4
         if op.name == "memref.get_global":
-            return (_global_alignment(op) or 0) >= 4
-        if op.name not in _ROOT_VIEWS:
+            named = global_of(op)
+            return named is not None and (_alignment(named) or 0) >= 4
+        if op.name not in VIEW_OPS:
             return False
         if op.name == "memref.view":
-            shift = _constant_int(op.operands[1])
+            shift = constant_int(op.operands[1])
             if shift is None or shift % 4:
                 return False
         value = op.operands[0]
@@ -150,7 +117,7 @@ class _Plan:
 
 def _plan(values: list[Value]) -> _Plan | None:
     layouts = [_layout(value) for value in values]
-    if any(layout is None for layout in layouts) or any(not _word_aligned_root(v) for v in values):
+    if any(layout is None for layout in layouts) or any(not _word_aligned(v) for v in values):
         return None
     element = _element_bytes(values[0])
     if element is None or any(_element_bytes(v) != element for v in values):
@@ -182,27 +149,17 @@ def _splat_word(value: int, element: int) -> int:
     return word - (1 << 32) if word >= 1 << 31 else word
 
 
-def _constant_int(value: Value) -> int | None:
-    op = _owner(value)
-    if op is None or op.name != "arith.constant":
-        return None
-    try:
-        return IntegerAttr(op.attributes["value"]).value
-    except (TypeError, ValueError):
-        return None
-
-
 def _fill_value(op: Operation) -> tuple[int, Value] | None:
     """(the constant, the buffer) of a constant fill: linalg.fill, or a linalg.map yielding a
     constant defined outside it."""
     if op.name == "linalg.fill" and len(op.operands) == 2:
-        constant = _constant_int(op.operands[0])
+        constant = constant_int(op.operands[0])
         return None if constant is None else (constant, op.operands[1])
     if op.name == "linalg.map" and len(op.operands) == 1 and len(op.results) == 0:
         body = list(op.regions[0].blocks[0].operations)
         if len(body) != 1 or body[0].operation.name != "linalg.yield":
             return None
-        constant = _constant_int(body[0].operands[0])
+        constant = constant_int(body[0].operands[0])
         return None if constant is None else (constant, op.operands[0])
     return None
 
@@ -287,7 +244,7 @@ class MemaWordCopies:
                 if len(op.operands) != 2 or len(op.results) != 0:
                     continue
                 source, destination = op.operands[0], op.operands[1]
-                if _root(source) == _root(destination):
+                if buffer_root(source) == buffer_root(destination):
                     continue  # may overlap: words would not move as elements do
                 plan = _plan([source, destination])
                 if plan is not None:
