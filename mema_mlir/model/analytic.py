@@ -131,23 +131,25 @@ class AnalyticResult:
 
 def analytic_choice(problem: Problem, target: Target, objective: str) -> AnalyticResult | None:
     """The best schedule, found from the relaxed optimum and the staircase corners only."""
-    candidates: list[tuple[float, int, int, int, Schedule, Rates]] = []
+    candidates: list[tuple[float, int, int, int, Family, int, str, Rates]] = []
     for family in families(problem, target):
         ku = best_ku(problem, family)
         r = rates(problem, family, ku)
+        rank = FAMILY_RANK[family]
         for corner in staircase(problem, target, family):
             mr, nr = balanced(problem, *corner)
             order = best_order(problem, family, r, mr, nr)
-            schedule = Schedule(mr, nr, ku, *family, order, "output", problem.k)
             relaxed = monomials(problem, mr, nr, order, exact=False)
             bound = objective_value(objective, problem, target, r, relaxed)
-            candidates.append((bound, FAMILY_RANK[family], -mr, -nr, schedule, r))
+            candidates.append((bound, rank, -mr, -nr, family, ku, order, r))
     candidates.sort(key=lambda c: c[:4])
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0
-    for bound, _, _, _, schedule, r in candidates:
+    for bound, _, neg_mr, neg_nr, family, ku, order, r in candidates:
         if best is not None and bound > best[0][0] + 1e-9 * max(1.0, abs(best[0][0])):
             break  # sorted by bound: no remaining corner can reach the best exact cost
+        # Schedules are built only for the corners evaluated (validation is not free).
+        schedule = Schedule(-neg_mr, -neg_nr, ku, *family, order, "output", problem.k)
         key = key_at(problem, target, objective, r, monomials(problem, schedule.mr, schedule.nr,
                                                               schedule.loop_order), schedule)
         evaluated += 1

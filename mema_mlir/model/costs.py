@@ -30,7 +30,7 @@ from mema_mlir.model.overhead import (
 )
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.registers import Family
-from mema_mlir.model.schedule import Schedule
+from mema_mlir.model.schedule import Schedule, side_line_limits
 from mema_mlir.model.target import Target
 from mema_mlir.model.timing import (
     BRANCH_NOT_TAKEN,
@@ -194,6 +194,19 @@ def _pack_execution(spec: PackSpec) -> Execution:
     return pack_program(spec).execution()
 
 
+_ZERO: Vector = (0, 0, 0, 0, 0, 0)
+# Which micro-kernel count is which quantity, B's reads going to the buffer when B is packed.
+_SMLAD_QUANTITY_OF: dict[bool, tuple[tuple[tuple[str, str], str], ...]] = {
+    packed: ((("load", "A"), "loads_a"), (("load_bytes", "A"), "bytes_a"),
+             (("load", "B"), "loads_buf" if packed else "loads_b"),
+             (("load_bytes", "B"), "bytes_buf_read" if packed else "bytes_b"),
+             (("class", "extend"), "extend"), (("class", "dsp_mac"), "dsp_mac"), (("class", "mul"), "mul"),
+             (("load", "C"), "loads_c"), (("store", "C"), "stores_c"), (("load_bytes", "C"), "bytes_c_read"),
+             (("store_bytes", "C"), "bytes_c_write"), (("load", "Q"), "loads_q"), (("load_bytes", "Q"), "bytes_q"))
+    for packed in (False, True)
+}
+
+
 def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) -> Rates:
     """The inline-assembly micro-kernels: exact per-tile counts from microkernel.py, plus llc's
     code around them (C loads and stores exact, the rest estimated in overhead.py)."""
@@ -215,44 +228,28 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         rows, cols = f21 - f11 - both, f12 - f11 - both
         const = f11 - rows - cols - both
         # Counts grow with the tile: the optimiser's monotonicity needs no negative coefficient.
-        assert min(const, rows, cols, both) >= 0, (family, const, rows, cols, both)
-        return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
+        assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
+        return (0, rows, cols, both, const, 0)
 
+    # Every count the samples have, in one pass (this runs for every family of a derivation).
     s11, s21, s12, s22 = samples
-
-    def per_tile(kind: str, name: str) -> Vector:
-        key = (kind, name)
-        return affine(s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
-
-    vectors = {name: _vec() for name in QUANTITIES}
-    b_loads = per_tile("load", "B")
-    b_bytes = per_tile("load_bytes", "B")
-    vectors.update({
-        "loads_a": per_tile("load", "A"),
-        "bytes_a": per_tile("load_bytes", "A"),
-        "loads_buf" if packed else "loads_b": b_loads,
-        "bytes_buf_read" if packed else "bytes_b": b_bytes,
-        "extend": per_tile("class", "extend"),
-        "dsp_mac": per_tile("class", "dsp_mac"),
-        "mul": per_tile("class", "mul"),
-        "loads_c": per_tile("load", "C"),
-        "stores_c": per_tile("store", "C"),
-        "bytes_c_read": per_tile("load_bytes", "C"),
-        "bytes_c_write": per_tile("store_bytes", "C"),
-        "loads_q": per_tile("load", "Q"),
-        "bytes_q": per_tile("load_bytes", "Q"),
-    })
+    per_key = {key: affine(s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
+               for key in s11.keys() | s21.keys() | s12.keys() | s22.keys()}
+    vectors = dict.fromkeys(QUANTITIES, _ZERO)
+    for key, name in _SMLAD_QUANTITY_OF[packed]:
+        vectors[name] = per_key.get(key, _ZERO)
+    per_tile = per_key.get
     tile_alu = overhead.asm_tile_alu + (1 if loops else 0) + (overhead.requant_tile_alu if problem.requant else 0)
     stack_cycles = overhead.asm_tile_stack_cycles + (overhead.requant_tile_stack_cycles if problem.requant else 0)
-    kernel_alu = per_tile("class", "alu")
-    kernel_branch = per_tile("class", "branch")
+    kernel_alu = per_tile(("class", "alu"), _ZERO)
+    kernel_branch = per_tile(("class", "branch"), _ZERO)
     call, call_cycles = _call_vectors(overhead)
     vectors["alu"] = _add(_add(kernel_alu, call["alu"]), _vec(tiles=tile_alu, outer=overhead.asm_outer_alu))
     vectors["branch"] = _add(kernel_branch, _vec(tiles=overhead.tile_branches_taken,
                                                  outer=overhead.outer_branches_taken))
     # PUSH/POP: the call's, and each tile's save of C's address inside its micro-kernel.
     for name in ("store_multiple", "load_multiple"):
-        vectors[name] = _add(call[name], per_tile("class", name))
+        vectors[name] = _add(call[name], per_tile(("class", name), _ZERO))
     cycles = _add(_add(affine(*sample_cycles), call_cycles), call["alu"])
     cycles = _add(cycles, _vec(tiles=tile_alu + stack_cycles
                                + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
@@ -288,6 +285,7 @@ def clear_problem_caches() -> None:
     rates.cache_clear()
     _pack_execution.cache_clear()
     tile_sides.cache_clear()
+    side_line_limits.cache_clear()
     clear_kernel_problem_caches()
 
 

@@ -24,6 +24,7 @@ from mema_mlir.model.microkernel import (
     TileSpec,
     _resolve,
     _TileWriter,
+    c_lines_need_steps,
     requant_access,
 )
 
@@ -159,11 +160,28 @@ def _c_counts(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int, requant:
     return _merge(prologue.counts, epilogue.counts)
 
 
+def _c_shape(c_row_bytes: int, c_col_bytes: int, requant: bool) -> tuple[int, int]:
+    """Strides standing for every (c_row_bytes, c_col_bytes) whose C code has the same
+    instructions: the counts read the lines' order (rows or columns first), whether lines are
+    stepped by an ADD of a MOVW (or MOVW/MOVT) stride, and nothing else of the strides' values
+    (only the offsets, which no count reads). So the C blocks are tables of the kernel's shape,
+    like the k-loop blocks, not of a problem's N."""
+    if not c_row_bytes or requant:  # no C code, or the requantization's (offsets only)
+        return (c_row_bytes and 1, c_col_bytes and 1)
+    by_rows = c_row_bytes >= c_col_bytes
+    far, near = (c_row_bytes, c_col_bytes) if by_rows else (c_col_bytes, c_row_bytes)
+    if not c_lines_need_steps(far, near):
+        far = 8
+    elif far <= 0xFFFF:
+        far = 4096
+    else:
+        far = 0x10004
+    return (far, 4) if by_rows else (4, far)
+
+
 def clear_kernel_problem_caches() -> None:
-    """Forget the C code of particular strides (a problem's N enters them); the group,
-    remainder and loop blocks stay: they depend on the kernel's shape alone."""
-    _c_runs.cache_clear()
-    _c_counts.cache_clear()
+    """Nothing of a problem's sizes is cached here any more: the group, remainder, loop and C
+    blocks depend on the kernel's shape alone (kept for callers that clear every cache)."""
 
 
 def tile_execution(spec: TileSpec) -> tuple[Execution, bool]:
@@ -187,7 +205,8 @@ def tile_counts(spec: TileSpec) -> tuple[dict[tuple[str, str], int], int, bool]:
     tail = _tail_run(spec.elem, a, b, spec.kept, spec.ku if trips == 1 else 0, left, spec.rest)
     if trips == 1:  # a single trip is straight-line code (its groups are in the tail)
         trips = 0
-    c_key = (spec.a.lines, spec.b.lines, spec.c_row_bytes, spec.c_col_bytes, spec.requant)
+    c_key = (spec.a.lines, spec.b.lines, *_c_shape(spec.c_row_bytes, spec.c_col_bytes, spec.requant),
+             spec.requant)
     prologue, epilogue = _c_runs(*c_key)
     cycles = prologue.cycles
     previous_single = prologue.last_single if not prologue.empty else False

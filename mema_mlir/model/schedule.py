@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mema_mlir.model.errors import ScheduleError
 from mema_mlir.model.kernels import A_FORMS, B_FORMS, KEPT, KERNELS
-from mema_mlir.model.microkernel import max_offset, panel_row_bytes, requant_offsets_fit, tile_sides
+from mema_mlir.model.microkernel import (
+    MAX_OFFSET,
+    max_offset,
+    panel_row_bytes,
+    requant_offsets_fit,
+    tile_sides,
+)
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.registers import (
     LOOP_AND_ADDRESS_REGISTERS,
@@ -127,10 +134,28 @@ def _offsets_fit(problem: Problem, family: Family, mr: int, nr: int) -> bool:
     kernel, a_form, b_form, _ = family
     if kernel == "mla":
         return mla_offsets_fit(mr, nr, problem.k, problem.elem_bytes, problem.b_contiguous)
-    sides = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, mr, nr)
-    if problem.requant and not requant_offsets_fit(mr, nr, *problem.c_strides):
+    a_lines, b_lines = side_line_limits(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant)
+    if mr > a_lines or nr > b_lines:
         return False
-    return all(max_offset(side) <= 4095 for side in sides)
+    return not problem.requant or requant_offsets_fit(mr, nr, *problem.c_strides)
+
+
+_LINES_CHECKED = 256  # more lines than any tile of any target has
+
+
+@lru_cache(maxsize=4096)
+def side_line_limits(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool) -> tuple[int, int]:
+    """The most rows (A) and columns (B) a tile may have with every offset in LDR's immediate
+    range: each side depends on its own lines only, and its farthest offset grows with them."""
+    def most(index: int) -> int:
+        # max_offset is linear in a side's lines (microkernel.max_offset): two points give it.
+        one, two = (max_offset(tile_sides(elem, k, n, a_form, b_form, a_panel, lines, lines)[index])
+                    for lines in (1, 2))
+        if one > MAX_OFFSET:
+            return 0
+        slope = two - one
+        return _LINES_CHECKED if slope <= 0 else min(_LINES_CHECKED, (MAX_OFFSET - one) // slope + 1)
+    return most(0), most(1)
 
 
 def tile_fits(problem: Problem, target: Target, family: Family, mr: int, nr: int) -> bool:

@@ -237,3 +237,25 @@ def test_fixed_forms_force_the_kernel():
         choose(problem, target, "cycles", ("fixed", 2, 2, ("bytes", "packed", "ab")))
     with pytest.raises(ScheduleError, match="does not apply"):
         choose(problem, target, "cycles", ("fixed", 2, 2, ("halves", "words", None)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_side_line_limits_agree_with_every_offset(seed: int) -> None:
+    """The legality check reads each side's most lines from two points of max_offset (linear in
+    the lines); that must be the same verdict as building every tile's sides."""
+    from mema_mlir.model.microkernel import MAX_OFFSET, max_offset, tile_sides
+    from mema_mlir.model.schedule import side_line_limits
+
+    rng = random.Random(seed)
+    for _ in range(80):
+        elem = rng.choice(["i8", "i16"])
+        k = rng.choice([1, 3, 4, 27, 64, 576, 1000, 2047, 2048, 4095, 5000])
+        n = rng.choice([1, 9, 64, 300, 1024, 2048, 3000])
+        a_form = "halves" if elem == "i16" else rng.choice(["bytes", "pairs"])
+        b_form = rng.choice(["words", "strided", "packed"])
+        a_panel = rng.random() < 0.5
+        a_most, b_most = side_line_limits(elem, k, n, a_form, b_form, a_panel)
+        for lines in range(1, 40):
+            a_side, b_side = tile_sides(elem, k, n, a_form, b_form, a_panel, lines, lines)
+            assert (lines <= a_most) == (max_offset(a_side) <= MAX_OFFSET), (elem, k, n, a_form, lines)
+            assert (lines <= b_most) == (max_offset(b_side) <= MAX_OFFSET), (elem, k, n, b_form, lines)
