@@ -31,6 +31,7 @@ def soak(cases: int, seed: int) -> dict:
     analytic_seconds = exhaustive_seconds = 0.0
     analytic_worst = 0.0
     evaluated_total = evaluated_worst = oracle_evaluated_total = 0
+    stationarities: dict[str, int] = {}
     started = time.perf_counter()
     for index in range(cases):
         case = random_case(rng)
@@ -47,6 +48,8 @@ def soak(cases: int, seed: int) -> dict:
                 mismatches.append({"case": index, "objective": objective, "problem": repr(case.problem),
                                    "analytic": repr(analytic.schedule), "exhaustive": repr(oracle.schedule)})
             different_schedule += analytic.schedule != oracle.schedule
+            stationarity = analytic.schedule.stationarity
+            stationarities[stationarity] = stationarities.get(stationarity, 0) + 1
             bound_violations += analytic.lower_bound.total > analytic.cost.loads + analytic.cost.stores
         if (index + 1) % max(1, cases // 20) == 0 or index + 1 == cases:
             print(f"\r{index + 1}/{cases} cases, {len(mismatches)} mismatches, "
@@ -67,6 +70,7 @@ def soak(cases: int, seed: int) -> dict:
         "analytic_candidates_mean": round(evaluated_total / comparisons, 3),
         "analytic_candidates_max": evaluated_worst,
         "exhaustive_candidates_mean": round(oracle_evaluated_total / comparisons, 1),
+        "choices_by_stationarity": stationarities,
         "first_mismatches": mismatches[:10],
     }
 

@@ -32,6 +32,14 @@ from mema_mlir.model.microkernel import (
     tile_program,
     tile_sides,
 )
+from mema_mlir.model.stationary import (
+    KERNEL_STATIONARITY,
+    StreamSpec,
+    group_values,
+    last_group_offsets,
+    pair_words,
+    stream_program,
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class TileParams:
     b_form: str  # "words" | "strided" | "packed" | "elements"
     kept: str = "b"  # "a" | "b" | "ab"
     loop_order: str = "ij"
+    kr: int = 0  # weight- and input-stationary kernels: k-values of the kept block (0: K)
 
 
 @dataclass(frozen=True)
@@ -375,6 +384,74 @@ class KernelWriter(Emitter):
         for value, pointer in zip(accs, pointers, strict=True):
             self.store(value, pointer)
 
+    # ---- weight- and input-stationary statements (model/stationary.py) ----------------------
+    def stream_nest(self) -> None:
+        """Blocks of kept lines (rows of A for weight-stationary, columns of B for input-
+        stationary) outside, k-slices of the block inside, one statement each; the statement
+        loops over every streamed line itself. The slice holding K's last group is its own
+        statement (that group's word is read where it ends)."""
+        t, lay, tile = self.t, self.layout, self.tile
+        weight = KERNEL_STATIONARITY[tile.kernel] == "weight"
+        group = group_values(lay.elem)
+        total_groups = -(-lay.k // group)
+        lines = tile.mr if weight else tile.nr
+        width = -(-(tile.kr or lay.k) // group)
+        slices = -(-total_groups // width)
+        first = True
+        for start, end, size in self.blocks(lay.m if weight else lay.n, lines):
+            iv = None
+            if end - start > size or first:
+                iv = t.fresh("i" if weight else "j")
+                attr = f" {{mema.schedule = {self.schedule_attr}}}" if first else ""
+                t.emit(f"affine.for {iv} = {start} to {end} step {size} {{")
+                t.depth += 1
+            block = Idx(iv, 0 if iv else start)
+            if slices > 1:  # the slices before the last, in a loop of group indices
+                g_iv = t.fresh("g")
+                t.emit(f"affine.for {g_iv} = 0 to {(slices - 1) * width} step {width} {{")
+                t.depth += 1
+                self.stream_statement(weight, block, size, Idx(g_iv, 0), width, ())
+                t.depth -= 1
+                t.emit("}")
+            last_start = (slices - 1) * width
+            last_width = total_groups - last_start
+            offsets = last_group_offsets(lay.elem, lay.k, last_start, last_width)
+            self.stream_statement(weight, block, size, Idx(None, last_start), last_width, offsets)
+            if iv:
+                t.depth -= 1
+                t.emit("}" + (attr if first else ""))
+            first = False
+
+    def stream_statement(self, weight: bool, block: Idx, lines: int, first_group: Idx, groups: int,
+                         offsets: tuple[int, ...]) -> None:
+        lay = self.layout
+        e = self.elem_bytes
+        words = pair_words(lay.elem)
+        line_group_bytes = 4 * words  # one line's group in A's panel
+        total_groups = -(-lay.k // group_values(lay.elem))
+        c_row = self.c_row_bytes
+        spec = StreamSpec(lay.elem, "weight" if weight else "input", lines, groups,
+                          lay.n if weight else lay.m, lay.k, c_row, offsets,
+                          a_row_bytes=total_groups * line_group_bytes)
+        program = stream_program(spec)
+        if weight:
+            kept_address = self.address("%ptrA", [(block, total_groups * line_group_bytes),
+                                                  (first_group, lines * line_group_bytes)], 0)
+            streamed = ("pb", self.address("%ptrB", [(first_group, 4)], 0))
+            c_address = self.address("%ptrC", [(block, c_row)], 0)
+            accumulators = [f"c{line}_0" for line in range(lines)]
+        else:
+            kept_address = self.address("%ptrB", [(block, lay.k * e), (first_group, 4)], 0)
+            streamed = ("pa", self.address("%ptrA", [(first_group, line_group_bytes)], 0))
+            c_address = self.address("%ptrC", [(block, 4)], 0)
+            accumulators = [f"c0_{line}" for line in range(lines)]
+        registers = [Operand(name, "", "i32") for name in accumulators]
+        registers += [Operand(streamed[0], streamed[1], "!llvm.ptr"), Operand("pc", c_address, "!llvm.ptr")]
+        if program.uses_counter:
+            registers.append(Operand("n", self.const_i32(program.trips), "i32"))
+        registers += [Operand(scratch, kept_address, "!llvm.ptr") for _, scratch in program.preloaded]
+        inline_asm(program, registers, [], self.t.fresh, self.t.emit)
+
     # ---- loops ----------------------------------------------------------------------------
     def tile_body(self, row0: Idx, col0: Idx, mr: int, nr: int) -> None:
         if self.tile.kernel == "smlad":
@@ -442,7 +519,10 @@ class KernelWriter(Emitter):
         if lay.requant_global:
             operands.append(("Q", lay.requant_type, lay.requant_global, 0))
         self.raw_pointers(operands)
-        self.nest()
+        if self.tile.kernel in KERNEL_STATIONARITY:
+            self.stream_nest()
+        else:
+            self.nest()
         a_arg = lay.a_arg_type or lay.a_type
         b_arg = lay.b_arg_type or lay.b_type
         return self.function(f"func.func @kernel(%A: {a_arg}, %B: {b_arg}, %C: {lay.c_type}) {{")

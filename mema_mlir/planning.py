@@ -33,13 +33,17 @@ KEPT_TEXT = {"a": "A kept", "b": "B kept", "ab": "A and B kept"}
 CMSIS_NN = "cmsis-nn"
 _FIXED = re.compile(r"^fixed:(\d+)x(\d+)(?::(\w+)/(\w+)(?:/(\w+))?)?$")
 FIXED_SYNTAX = "fixed:MRxNR or fixed:MRxNR:AFORM/BFORM[/KEPT] (e.g. fixed:2x2, fixed:2x2:bytes/packed/b)"
+_STATIONARY = re.compile(r"^(weight|input):(\d+)x(\d+)$")
+STATIONARY_SYNTAX = "weight:LINESxKR or input:LINESxKR (e.g. weight:1x16, input:3x4)"
 
 
 def parse_schedule_option(text: str) -> tuple | str:
     """`analytic`, `exhaustive`, `cmsis-nn` (CMSIS-NN's kernel shapes, per op: see
     cmsis_nn_schedule), `fixed:MRxNR` or `fixed:MRxNR:AFORM/BFORM[/KEPT]` (the tile and,
     optionally, the operand forms and the kept operand, e.g. CMSIS-NN's convolution kernel as
-    fixed:2x2:bytes/packed/b); ValueError with the accepted forms otherwise."""
+    fixed:2x2:bytes/packed/b), `weight:LINESxKR` / `input:LINESxKR` (a weight- or
+    input-stationary block of that many rows of A / columns of B by KR k-values); ValueError
+    with the accepted forms otherwise."""
     if text in ("analytic", "exhaustive", CMSIS_NN):
         return text
     match = _FIXED.match(text)
@@ -50,7 +54,11 @@ def parse_schedule_option(text: str) -> tuple | str:
         forms = (match.group(3), match.group(4), match.group(5))
         model.check_forms(*forms)
         return ("fixed", mr, nr, forms)
-    raise ValueError(f"schedule '{text}': expected analytic, exhaustive, {CMSIS_NN} or {FIXED_SYNTAX}")
+    match = _STATIONARY.match(text)
+    if match and int(match.group(2)) > 0 and int(match.group(3)) > 0:
+        return ("stationary", match.group(1), int(match.group(2)), int(match.group(3)))
+    raise ValueError(f"schedule '{text}': expected analytic, exhaustive, {CMSIS_NN}, {FIXED_SYNTAX} "
+                     f"or {STATIONARY_SYNTAX}")
 
 
 def cmsis_nn_schedule(problem: model.Problem) -> tuple:
@@ -119,7 +127,8 @@ class Decision:
         if filename is not None:
             entry["location"] = f"{filename}:{line}:{col}" if line is not None else filename
         if self.schedule:
-            entry["tile"] = {"mr": self.schedule["mr"], "nr": self.schedule["nr"], "kr": self.k}
+            entry["tile"] = {"mr": self.schedule["mr"], "nr": self.schedule["nr"],
+                             "kr": self.schedule.get("kr") or self.k}
         return entry
 
     def op_kind(self) -> str:
@@ -144,6 +153,18 @@ class Decision:
                     f"{s['nr']} pixels (SMLABB/SMLATT), {p['loads']} loads, {p['stores']} stores, "
                     f"{p['cycles']} est. cycles, {p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the "
                     "compulsory traffic" + self._epilogue_remark())
+        if s.get("stationarity", "output") != "output":
+            weight = s["stationarity"] == "weight"
+            lines = s["mr"] if weight else s["nr"]
+            kept = f"{lines} row{'s' if lines > 1 else ''} of A" if weight else f"{lines} column{'s' if lines > 1 else ''} of B"
+            streamed = "B's columns" if weight else "A's rows"
+            return (
+                f"mema: {self.m}x{self.n}x{self.k} {self.elem}: {s['stationarity']}-stationary, {kept} x "
+                f"{s['kr']} k in registers while {streamed} stream, partial sums through C once per k-slice "
+                f"(A {s['a_form']}, B {s['b_form']}), {self.search} search for {self.objective}: "
+                f"{p['loads']} loads, {p['stores']} stores, {p['cycles']} est. cycles, "
+                f"{p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the I/O lower bound"
+            )
         return (
             f"mema: {'conv as ' if self.op != 'linalg.matmul' else ''}{self.m}x{self.n}x{self.k} {self.elem}: "
             f"tile {s['mr']}x{s['nr']} "
@@ -347,7 +368,8 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
     base.schedule = {
         "mr": schedule.mr, "nr": schedule.nr, "ku": schedule.ku, "kernel": schedule.kernel,
         "a_form": schedule.a_form, "b_form": schedule.b_form, "kept": schedule.kept,
-        "loop_order": schedule.loop_order, "stationarity": "output",
+        "loop_order": schedule.loop_order, "stationarity": schedule.stationarity,
+        "kr": schedule.kr or operands.k,
     }
     base.objective = options.objective
     _fill_prediction(base, cost, model.buffer_bytes(problem, schedule.family, schedule.nr))
@@ -400,8 +422,9 @@ def schedule_attribute_text(decision: Decision) -> str:
     """The `mema.schedule` dictionary attribute, as MLIR text."""
     s = decision.schedule
     return (
-        f"{{mr = {s['mr']} : i64, nr = {s['nr']} : i64, kr = {decision.k} : i64, ku = {s['ku']} : i64, "
+        f"{{mr = {s['mr']} : i64, nr = {s['nr']} : i64, kr = {s.get('kr') or decision.k} : i64, ku = {s['ku']} : i64, "
         f'kernel = "{s["kernel"]}", a_form = "{s["a_form"]}", b_form = "{s["b_form"]}", kept = "{s["kept"]}", '
-        f'loop_order = "{s["loop_order"]}", stationarity = "output", objective = "{decision.objective}", '
+        f'loop_order = "{s["loop_order"]}", stationarity = "{s.get("stationarity", "output")}", '
+        f'objective = "{decision.objective}", '
         f'search = "{decision.search}"}}'
     )

@@ -54,3 +54,27 @@ def depthwise_layout(weights: np.ndarray) -> np.ndarray:
     kh, kw, c = weights.shape
     taps = weights.reshape(kh * kw, c // 4, 4).astype(np.int16)
     return taps[:, :, PAIR_ORDER].transpose(1, 0, 2).reshape(-1)
+
+
+def stationary_panel(a: np.ndarray, lines: int, elem: str) -> np.ndarray:
+    """A [M, K] (int8 or int16) as the int16 panel the weight- and input-stationary kernels read
+    (model/stationary.py): blocks of `lines` rows, each [group][row][group values], int8
+    pre-expanded in SMLAD pair order. Groups are the K // group whole ones and, when K is not a
+    multiple of the group, the group that ends at K with zeros where it overlaps the one before
+    (B's last word is read where it ends, inside the row). Needs K >= group."""
+    m, k = a.shape
+    group = 4 if elem == "i8" else 2
+    if k < group:
+        raise ValueError(f"K = {k} is less than one group of {group}")
+    whole = k // group
+    groups = [a[:, g * group:(g + 1) * group].astype(np.int16) for g in range(whole)]
+    rest = k % group
+    if rest:
+        last = a[:, k - group:].astype(np.int16)
+        last[:, :group - rest] = 0
+        groups.append(last)
+    stacked = np.stack(groups, axis=1)  # [M, groups, group]
+    if group == 4:
+        stacked = stacked[:, :, PAIR_ORDER]
+    pieces = [stacked[start:start + lines].transpose(1, 0, 2).reshape(-1) for start in range(0, m, lines)]
+    return np.concatenate(pieces).astype(np.int16)

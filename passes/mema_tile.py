@@ -30,7 +30,7 @@ from mema_mlir.planning import (
     schedule_attribute_text,
 )
 from mema_mlir.registry import register_pass
-from mema_mlir.relayout import depthwise_layout, panel_layout
+from mema_mlir.relayout import depthwise_layout, panel_layout, stationary_panel
 
 
 def _dense_text(values: np.ndarray) -> str:
@@ -134,12 +134,19 @@ class MemaTile(ModelOptions):
         re_laid: set[str] = set()
         a_type, b_type = str(operands.a.type), str(operands.b.type)
         a_global = b_global = pack_global = pack_type = ""
-        a_panel = schedule.kernel == "smlad" and operands.a_constant is not None
+        stationary = schedule.stationarity != "output"
+        a_panel = schedule.kernel != "mla" and operands.a_constant is not None
         if a_panel:
             assert operands.a_constant is not None and operands.a_global is not None
-            values = panel_layout(operands.a_constant, schedule.mr, schedule.a_form)
+            if stationary:  # the kept rows' (weight) or one row's (input) groups, int16
+                lines = schedule.mr if schedule.stationarity == "weight" else 1
+                values = stationary_panel(operands.a_constant, lines, operands.elem)
+                suffix = f"{schedule.stationarity}_{lines}"
+            else:
+                values = panel_layout(operands.a_constant, schedule.mr, schedule.a_form)
+                suffix = f"{schedule.a_form}_{schedule.mr}"
             elem = "i8" if values.dtype == np.int8 else "i16"
-            a_global = f"{operands.a_global}__mema_{schedule.a_form}_{schedule.mr}"
+            a_global = f"{operands.a_global}__mema_{suffix}"
             a_type = f"memref<{values.size}x{elem}>"
             if a_global not in existing:
                 new_globals.append(_global_text(a_global, values, elem))
@@ -184,7 +191,8 @@ class MemaTile(ModelOptions):
             c_strides=c_strides, requant_global=q_global, requant_type=q_type,
         )
         tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,
-                          schedule.a_form, schedule.b_form, schedule.kept, schedule.loop_order)
+                          schedule.a_form, schedule.b_form, schedule.kept, schedule.loop_order,
+                          schedule.kr if stationary and schedule.kr else 0)
         kernel_text = KernelWriter(layout, tile, schedule_attribute_text(chosen.decision)).write()
         if epilogue is None:
             _splice(op, module_op, new_globals, kernel_text, (operands.a, operands.b, operands.c))

@@ -56,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"target description: {', '.join(model.builtin_target_names())} or a JSON file")
     parser.add_argument("--mema-objective", choices=OBJECTIVES, default="cycles",
                         help="what the schedule minimises (default cycles)")
-    parser.add_argument("--mema-schedule", default="analytic", metavar="analytic|exhaustive|cmsis-nn|fixed:MRxNR[:A/B[/KEPT]]",
-                        help="how the tile is chosen (default analytic)")
+    parser.add_argument("--mema-schedule", default="analytic",
+                        metavar="analytic|exhaustive|cmsis-nn|fixed:MRxNR[:A/B[/KEPT]]|weight:LxKR|input:LxKR",
+                        help="how the tile is chosen (default analytic); weight:LxKR / input:LxKR force a "
+                        "weight- / input-stationary block of L rows of A / columns of B by KR k-values")
     parser.add_argument("--mema-report", metavar="PATH", help="write the decisions as JSON")
     parser.add_argument("--mema-llvm-opt", choices=llvm_opt.LEVELS, default="none",
                         help="none (default): llc alone, as the model's cycle estimates are calibrated; O2: LLVM's "

@@ -41,7 +41,9 @@ from mema_mlir.model.schedule import (
     FAMILY_RANK,
     Schedule,
     families,
+    grid_extent,
     loop_orders,
+    schedule_at,
     tile_fits,
     unrolls,
 )
@@ -72,25 +74,29 @@ def best_ku(problem: Problem, family: Family) -> int:
 
 def best_order(problem: Problem, family: Family, r: Rates, mr: int, nr: int) -> str:
     """Put the dimension with fewer blocks outside (ties and free outer loops: "ij"); a packed
-    B fixes "ji"."""
+    B fixes "ji", a stationary block "ij"."""
     orders = loop_orders(family)
     if len(orders) == 1:
         return orders[0]
-    p = -(-problem.m // mr)
-    q = -(-problem.n // nr)
+    rows, cols = grid_extent(problem, family)
+    p = -(-rows // mr)
+    q = -(-cols // nr)
     return "ji" if r.cycles[OUTER] > 0 and q < p else "ij"
 
 
-def balanced(problem: Problem, mr: int, nr: int) -> tuple[int, int]:
-    """The smallest tile with the same block counts: ceil(M / ceil(M / mr)), likewise nr."""
-    return -(-problem.m // -(-problem.m // mr)), -(-problem.n // -(-problem.n // nr))
+def balanced(problem: Problem, mr: int, nr: int, family: Family | None = None) -> tuple[int, int]:
+    """The smallest tile with the same block counts: ceil(M / ceil(M / mr)), likewise nr (on
+    the family's grid)."""
+    rows, cols = grid_extent(problem, family) if family is not None else (problem.m, problem.n)
+    return -(-rows // -(-rows // mr)), -(-cols // -(-cols // nr))
 
 
 def staircase(problem: Problem, target: Target, family: Family) -> list[tuple[int, int]]:
     """The Pareto corners of the legal tiles: for each width, the tallest legal tile."""
+    rows, cols = grid_extent(problem, family)
     widest: list[tuple[int, int]] = []
-    nr = min(problem.n, target.registers)
-    for mr in range(1, min(problem.m, target.registers) + 1):
+    nr = min(cols, target.registers)
+    for mr in range(1, min(rows, target.registers) + 1):
         while nr >= 1 and not tile_fits(problem, target, family, mr, nr):
             nr -= 1
         if nr == 0:
@@ -110,14 +116,15 @@ def continuous_optimum(problem: Problem, target: Target, objective: str, family:
                        ku: int, budget: int) -> Continuous:
     """mr = sqrt(T*cB/cA), nr = sqrt(T*cA/cB), clamped so that mr <= M and nr <= N."""
     c = objective_coefficients(problem, target, objective, rates(problem, family, ku))
-    c_a, c_b = c[ROWS], c[COLS] + c[OUTER] / problem.n
+    rows, cols = grid_extent(problem, family)
+    c_a, c_b = c[ROWS], c[COLS] + c[OUTER] / cols
     if c_a == 0 and c_b == 0:
         mr = math.sqrt(budget)
     elif c_a == 0:
         mr = float(budget)
     else:
         mr = math.sqrt(budget * c_b / c_a)
-    mr = min(max(mr, budget / problem.n, 1.0), float(problem.m), float(budget))
+    mr = min(max(mr, budget / cols, 1.0), float(rows), float(budget))
     return Continuous(family, budget, mr, budget / mr)
 
 
@@ -137,9 +144,9 @@ def analytic_choice(problem: Problem, target: Target, objective: str) -> Analyti
         r = rates(problem, family, ku)
         rank = FAMILY_RANK[family]
         for corner in staircase(problem, target, family):
-            mr, nr = balanced(problem, *corner)
+            mr, nr = balanced(problem, *corner, family)
             order = best_order(problem, family, r, mr, nr)
-            relaxed = monomials(problem, mr, nr, order, exact=False)
+            relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
             bound = objective_value(objective, problem, target, r, relaxed)
             candidates.append((bound, rank, -mr, -nr, family, ku, order, r))
     candidates.sort(key=lambda c: c[:4])
@@ -149,15 +156,15 @@ def analytic_choice(problem: Problem, target: Target, objective: str) -> Analyti
         if best is not None and bound > best[0][0] + 1e-9 * max(1.0, abs(best[0][0])):
             break  # sorted by bound: no remaining corner can reach the best exact cost
         # Schedules are built only for the corners evaluated (validation is not free).
-        schedule = Schedule(-neg_mr, -neg_nr, ku, *family, order, "output", problem.k)
-        key = key_at(problem, target, objective, r, monomials(problem, schedule.mr, schedule.nr,
-                                                              schedule.loop_order), schedule)
+        schedule = schedule_at(problem, family, -neg_mr, -neg_nr, ku, order)
+        key = key_at(problem, target, objective, r, monomials(problem, -neg_mr, -neg_nr, order, family=family),
+                     schedule)
         evaluated += 1
         if best is None or key < best[0]:
             best = (key, schedule)
     if best is None:
         return None
     key, schedule = best
-    continuous = continuous_optimum(problem, target, objective, schedule.family, schedule.ku,
-                                    schedule.mr * schedule.nr)
+    lines, width = schedule.grid(problem.elem)
+    continuous = continuous_optimum(problem, target, objective, schedule.family, schedule.ku, lines * width)
     return AnalyticResult(schedule, key, evaluated, continuous)

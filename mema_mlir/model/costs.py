@@ -30,7 +30,8 @@ from mema_mlir.model.overhead import (
 )
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.registers import Family
-from mema_mlir.model.schedule import Schedule, side_line_limits
+from mema_mlir.model.schedule import Schedule, grid_extent, is_stream, side_line_limits
+from mema_mlir.model.stationary import KERNEL_STATIONARITY, StreamSpec, pair_words, stream_program
 from mema_mlir.model.target import Target
 from mema_mlir.model.timing import (
     BRANCH_NOT_TAKEN,
@@ -270,11 +271,64 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     return Rates(vectors, cycles)
 
 
+def stream_spec(problem: Problem, family: Family, lines: int, groups: int) -> StreamSpec:
+    """The statement of one lines x groups block of a weight- or input-stationary family (its
+    offsets as for a middle slice: the counts do not depend on them)."""
+    stationarity = KERNEL_STATIONARITY[family[0]]
+    total_groups = grid_extent(problem, family)[1]
+    trips = problem.n if stationarity == "weight" else problem.m
+    return StreamSpec(problem.elem, stationarity, lines, groups, trips, problem.k, 4 * problem.n,
+                      a_row_bytes=total_groups * 4 * pair_words(problem.elem))
+
+
+def _stream_rates(problem: Problem, family: Family, overhead: Overhead) -> Rates:
+    """The weight- and input-stationary statements: exact counts of stream_program (affine in
+    the block's lines and groups, sampled at 1 and 2 of each, like the tiles), plus llc's code
+    around each statement (estimated, overhead.py)."""
+    samples = []
+    for lines, groups in _SAMPLE_TILES:
+        execution = stream_program(stream_spec(problem, family, lines, groups), check=False).execution()
+        counts: dict[tuple[str, str], int] = {("class", cls): count for cls, count in execution.by_class.items()}
+        for kind, table in (("load", execution.loads), ("load_bytes", execution.load_bytes),
+                            ("store", execution.stores), ("store_bytes", execution.store_bytes)):
+            counts.update({(kind, operand): value for operand, value in table.items()})
+        samples.append((counts, execution.cycles))
+
+    def affine(f11: float, f21: float, f12: float, f22: float) -> Vector:
+        both = f22 - f21 - f12 + f11
+        rows, cols = f21 - f11 - both, f12 - f11 - both
+        const = f11 - rows - cols - both
+        assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
+        return (0, rows, cols, both, const, 0)
+
+    (s11, c11), (s21, c21), (s12, c12), (s22, c22) = samples
+    per_key = {key: affine(s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
+               for key in s11.keys() | s21.keys() | s12.keys() | s22.keys()}
+    vectors = dict.fromkeys(QUANTITIES, _ZERO)
+    for key, name in _SMLAD_QUANTITY_OF[False]:
+        vectors[name] = per_key.get(key, _ZERO)
+    call, call_cycles = _call_vectors(overhead)
+    statement_alu = overhead.stream_statement_alu
+    vectors["alu"] = _add(_add(per_key.get(("class", "alu"), _ZERO), call["alu"]),
+                          _vec(tiles=statement_alu, outer=overhead.asm_outer_alu))
+    vectors["branch"] = _add(per_key.get(("class", "branch"), _ZERO),
+                             _vec(tiles=overhead.tile_branches_taken, outer=overhead.outer_branches_taken))
+    for name in ("store_multiple", "load_multiple"):
+        vectors[name] = call[name]
+    cycles = _add(_add(affine(c11, c21, c12, c22), call_cycles), call["alu"])
+    cycles = _add(cycles, _vec(tiles=statement_alu + overhead.stream_statement_stack_cycles
+                               + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
+                               outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
+    return Rates(vectors, cycles)
+
+
 @lru_cache(maxsize=4096)
 def rates(problem: Problem, family: Family, ku: int, overhead: Overhead = OVERHEAD) -> Rates:
     """The closed-form coefficients for one family and unroll (independent of mr, nr)."""
     if family[0] == "mla":
         return _mla_rates(problem, ku, overhead)
+    if is_stream(family):
+        return _stream_rates(problem, family, overhead)
     return _smlad_rates(problem, family, ku, overhead)
 
 
@@ -289,16 +343,25 @@ def clear_problem_caches() -> None:
     clear_kernel_problem_caches()
 
 
-def monomials(problem: Problem, mr: float, nr: float, loop_order: str, exact: bool = True) -> Vector:
-    """(1, M*q, N*p, M*N, p*q, outer) for a tile; exact=False gives the continuous relaxation."""
+def monomials(problem: Problem, mr: float, nr: float, loop_order: str, exact: bool = True,
+              family: Family | None = None) -> Vector:
+    """(1, M*q, N*p, M*N, p*q, outer) for a tile; exact=False gives the continuous relaxation.
+    For a weight- (input-) stationary family, (mr, nr) are the kept block's lines and k-groups
+    on the grid of M (N) lines by ceil(K / group) groups (schedule.grid_extent)."""
+    rows, cols = grid_extent(problem, family) if family is not None else (problem.m, problem.n)
     if exact:
-        p = -(-problem.m // int(mr))
-        q = -(-problem.n // int(nr))
+        p = -(-rows // int(mr))
+        q = -(-cols // int(nr))
     else:
-        p = problem.m / mr
-        q = problem.n / nr
+        p = rows / mr
+        q = cols / nr
     outer = p if loop_order == "ij" else q
-    return (1, problem.m * q, problem.n * p, problem.m * problem.n, p * q, outer)
+    return (1, rows * q, cols * p, rows * cols, p * q, outer)
+
+
+def schedule_monomials(problem: Problem, schedule: Schedule) -> Vector:
+    """The exact monomials of a schedule, on its family's grid."""
+    return monomials(problem, *schedule.grid(problem.elem), schedule.loop_order, family=schedule.family)
 
 
 @dataclass(frozen=True)
@@ -381,7 +444,7 @@ def predict(problem: Problem, schedule: Schedule, target: Target,
             overhead: Overhead = OVERHEAD) -> Cost:
     """The closed-form cost of `schedule` (which is assumed legal; see check_schedule)."""
     r = rates(problem, schedule.family, schedule.ku, overhead)
-    return cost_at(problem, target, r, monomials(problem, schedule.mr, schedule.nr, schedule.loop_order))
+    return cost_at(problem, target, r, schedule_monomials(problem, schedule))
 
 
 def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KERNELS = ("smlad", "mla")
+# "smlad-ws" / "smlad-is": the weight- and input-stationary SMLAD kernels (stationary.py).
+KERNELS = ("smlad", "mla", "smlad-ws", "smlad-is")
 # A: "bytes" int8 words split by SXTB16; "pairs" a constant int8 pre-expanded to int16 pairs;
 # "halves" int16 words; "elements" one element per load (MLA).
 A_FORMS = ("bytes", "pairs", "halves", "elements")

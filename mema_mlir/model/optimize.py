@@ -20,13 +20,16 @@ from mema_mlir.model.registers import registers_needed
 from mema_mlir.model.schedule import (
     FAMILY_RANK,
     Schedule,
+    check_schedule,
     families,
+    is_stream,
     legality_problems,
     loop_orders,
     schedule_space,
     tile_fits,
     unrolls,
 )
+from mema_mlir.model.stationary import STATIONARITY_KERNELS
 from mema_mlir.model.target import Target
 
 # "analytic", "exhaustive", ("fixed", mr, nr) or ("fixed", mr, nr, (a_form, b_form, kept or None)).
@@ -103,7 +106,7 @@ def fixed_choice(problem: Problem, target: Target, objective: str, mr: int, nr: 
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0
     reasons: list[str] = []
-    allowed = families(problem, target)
+    allowed = tuple(f for f in families(problem, target) if not is_stream(f))  # mr x nr: output-stationary
     if forms is not None:
         a_form, b_form, kept = forms
         allowed = tuple(f for f in allowed if f[1:3] == (a_form, b_form) and (kept is None or f[3] == kept))
@@ -132,6 +135,21 @@ def fixed_choice(problem: Problem, target: Target, objective: str, mr: int, nr: 
     return best[1], best[0], evaluated
 
 
+def stationary_choice(problem: Problem, target: Target, stationarity: str, lines: int,
+                      kr: int) -> Schedule:
+    """The weight- (input-) stationary schedule keeping `lines` rows of A (columns of B) by kr
+    k-values; ScheduleError with every reason it cannot run."""
+    kernel = STATIONARITY_KERNELS.get(stationarity)
+    if kernel is None:
+        raise ScheduleError(f"stationarity {stationarity!r}: expected weight or input")
+    form = "pairs" if problem.elem == "i8" else "halves"
+    kept = "a" if stationarity == "weight" else "b"
+    mr, nr = (lines, 1) if stationarity == "weight" else (1, lines)
+    schedule = Schedule(mr, nr, 1, kernel, form, "words", kept, "ij", stationarity, kr)
+    check_schedule(problem, target, schedule)
+    return schedule
+
+
 def _no_schedule(problem: Problem, target: Target) -> ScheduleError:
     if not families(problem, target):
         return ScheduleError(f"no kernel of '{target.name}' applies: B can only be read packed "
@@ -144,6 +162,8 @@ def _no_schedule(problem: Problem, target: Target) -> ScheduleError:
 def _parse_search(search: Search) -> tuple[str, int, int, tuple | None]:
     if search in ("analytic", "exhaustive"):
         return str(search), 0, 0, None
+    if isinstance(search, tuple) and len(search) == 4 and search[0] == "stationary":
+        return "stationary", search[2], search[3], (search[1],)
     if isinstance(search, tuple) and len(search) in (3, 4) and search[0] == "fixed":
         return "fixed", search[1], search[2], search[3] if len(search) == 4 else None
     raise ValueError(f"search {search!r}: expected 'analytic', 'exhaustive', ('fixed', mr, nr) "
@@ -155,7 +175,8 @@ def choose(problem: Problem, target: Target, objective: str = "cycles",
     """Pick the schedule minimising `objective` ("cycles" | "accesses" | "energy").
 
     search: "analytic" (closed form plus a few exact evaluations), "exhaustive" (every schedule
-    of schedule_space) or ("fixed", mr, nr) (best forms for that tile; ScheduleError if illegal).
+    of schedule_space), ("fixed", mr, nr) (best forms for that output-stationary tile;
+    ScheduleError if illegal) or ("stationary", "weight" | "input", lines, kr) (that block).
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective '{objective}': expected one of {', '.join(OBJECTIVES)}")
@@ -165,6 +186,9 @@ def choose(problem: Problem, target: Target, objective: str = "cycles",
     continuous = None
     if how == "fixed":
         schedule, _, evaluated = fixed_choice(problem, target, objective, mr, nr, forms)
+    elif how == "stationary":  # (stationarity,), lines, kr
+        assert forms is not None
+        schedule, evaluated = stationary_choice(problem, target, forms[0], mr, nr), 1
     elif how == "exhaustive":
         schedule, _, evaluated = exhaustive_choice(problem, target, objective)
     else:
@@ -173,5 +197,6 @@ def choose(problem: Problem, target: Target, objective: str = "cycles",
             raise _no_schedule(problem, target)
         schedule, evaluated, continuous = result.schedule, result.evaluated, result.continuous
     elapsed = time.perf_counter() - started
+    how = "fixed" if how == "stationary" else how
     return Choice(schedule, predict(problem, schedule, target), lower_bound(problem, target), how,
                   elapsed, evaluated, objective, continuous)

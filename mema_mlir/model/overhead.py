@@ -62,6 +62,11 @@ class Overhead:
     # calibrate_overhead.py's way: least squares of the trace's residual on the tile count).
     requant_tile_alu: int = 5
     requant_tile_stack_cycles: int = 11
+    # Weight- and input-stationary statements (one per kept block and k-slice): llc's code
+    # around each, the block's three addresses from two indices and the trip count, and the
+    # loop state it reloads after the statement.
+    stream_statement_alu: int = 12
+    stream_statement_stack_cycles: int = 3
     # Per outer block (column block with a packed B) and per column packed at run time (the
     # packing statement's pointers and counter).
     asm_outer_alu: int = 2

@@ -7,7 +7,7 @@ then larger mr, larger nr; then family order (DSP kernels first); then larger ku
 
 from __future__ import annotations
 
-from mema_mlir.model.costs import Rates, Vector, access_cost, dot, energy_nj, monomials
+from mema_mlir.model.costs import Rates, Vector, access_cost, dot, energy_nj, schedule_monomials
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.schedule import FAMILY_RANK, LOOP_ORDERS, Schedule
 from mema_mlir.model.target import Target
@@ -19,7 +19,7 @@ RankKey = tuple[float, ...]
 
 def rank_key(problem: Problem, target: Target, objective: str, r: Rates, schedule: Schedule) -> RankKey:
     """The sort key of `schedule` (whose closed-form rates are `r`); smaller is better."""
-    x = monomials(problem, schedule.mr, schedule.nr, schedule.loop_order)
+    x = schedule_monomials(problem, schedule)
     return key_at(problem, target, objective, r, x, schedule)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from mema_mlir.model.microkernel import scratch_registers, side_kind
+from mema_mlir.model.stationary import KERNEL_STATIONARITY, pair_words, stream_registers
 
 # One moving pointer per operand (A, B) and one loop counter, live across the k loop; C's
 # addresses are recomputed after the loop.
@@ -25,6 +26,8 @@ Family = tuple[str, str, str, str]  # (kernel, a_form, b_form, kept)
 def staging_registers(elem: str, family: Family, mr: int, nr: int) -> int:
     """Registers that hold operand values (loaded words, split halves) during a group."""
     kernel, a_form, b_form, kept = family
+    if kernel in KERNEL_STATIONARITY:  # (lines, groups): the kept block and the streamed words
+        return mr * nr * pair_words(elem) + (2 if elem == "i8" else 1)
     if kernel == "smlad":
         return scratch_registers(elem, kept, side_kind(elem, a_form), side_kind(elem, b_form), mr, nr)
     # MLA (llc-compiled): the smaller side's elements kept, one of the other streamed.
@@ -36,7 +39,10 @@ def registers_needed(elem: str, family: Family, mr: int, nr: int) -> int:
     """Accumulators + staging + loop/address registers: must not exceed target.registers.
 
     Strictly increasing in mr and in nr, which the optimiser's exactness argument relies on.
+    For the weight- and input-stationary kernels (mr, nr) are the kept block's (lines, groups).
     """
+    if family[0] in KERNEL_STATIONARITY:
+        return stream_registers(elem, mr, nr)
     return mr * nr + staging_registers(elem, family, mr, nr) + LOOP_AND_ADDRESS_REGISTERS
 
 

@@ -1,9 +1,15 @@
 """Schedules: what the generator can emit for one matmul, and which of those a target can run.
 
-Only output-stationary schedules are emitted: each mr x nr block of C stays in registers for
-the whole K (kr = K) and is read and written once. Within a k-group, one operand's slice is
-kept in registers while the other's lines stream through (`kept`). Weight- and
-input-stationary schedules are discussed in docs/model.md and are not part of the space.
+Output-stationary schedules keep each mr x nr block of C in registers for the whole K (kr = K):
+C is read and written once. Within a k-group, one operand's slice is kept in registers while
+the other's lines stream through (`kept`). Weight-stationary schedules keep an mr x kr block of
+A in registers and stream every column of B past it (nr = 1); input-stationary ones keep a
+kr x nr block of B and stream every row of A (mr = 1): partial sums go through C once per
+k-slice (stationary.py).
+
+The optimiser works on a grid for each family: (mr, nr) over (M, N) for output-stationary
+kernels, (lines, k-groups) over (M or N, ceil(K / group)) for the other two (`grid_extent`,
+`grid_tile`, `schedule_at`), so one closed form and one staircase argument serve all three.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from mema_mlir.model.microkernel import (
     tile_sides,
 )
 from mema_mlir.model.problem import Problem
+from mema_mlir.model.stationary import KERNEL_STATIONARITY, MAX_LDRD_OFFSET, group_values, pair_words
 from mema_mlir.model.registers import (
     LOOP_AND_ADDRESS_REGISTERS,
     Family,
@@ -37,7 +44,8 @@ from mema_mlir.model.target import Target
 K_UNROLLS = (1, 2, 4)
 MLA_UNROLLS = (1,)  # the llc-compiled MLA kernel spills more tiles when unrolled
 LOOP_ORDERS = ("ij", "ji")
-STATIONARITIES = ("output",)
+STATIONARITIES = ("output", "weight", "input")
+STREAM_UNROLLS = (1,)  # the stationary kernels loop over lines, not over k
 
 # Every (kernel, a_form, b_form, kept) the generator emits, in tie-break order (DSP first).
 FAMILIES: tuple[Family, ...] = tuple(
@@ -45,6 +53,10 @@ FAMILIES: tuple[Family, ...] = tuple(
     for a_form in ("bytes", "pairs", "halves")
     for b_form in ("words", "strided", "packed")
     for kept in KEPT
+) + tuple(
+    (kernel, a_form, "words", kept)
+    for kernel, kept in (("smlad-ws", "a"), ("smlad-is", "b"))
+    for a_form in ("pairs", "halves")
 ) + (("mla", "elements", "elements", "b"),)
 FAMILY_RANK = {family: rank for rank, family in enumerate(FAMILIES)}
 
@@ -75,7 +87,7 @@ class Schedule:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ScheduleError(f"{name} must be a positive integer, got {value!r}")
-        unrolls = K_UNROLLS if self.kernel == "smlad" else MLA_UNROLLS
+        unrolls = unrolls_of(self.kernel)
         if self.ku not in unrolls:
             raise ScheduleError(f"ku must be one of {unrolls} for {self.kernel}, got {self.ku!r}")
         if self.kernel not in KERNELS:
@@ -90,9 +102,15 @@ class Schedule:
         if self.b_form == "packed" and self.loop_order != "ji":
             raise ScheduleError("a packed B is packed once per column block: loop_order must be ji")
         if self.stationarity not in STATIONARITIES:
-            raise ScheduleError(f"only output-stationary schedules are emitted, not {self.stationarity!r}")
-        if self.kr is not None and (not isinstance(self.kr, int) or self.kr < 1):
+            raise ScheduleError(f"stationarity must be one of {', '.join(STATIONARITIES)}, got {self.stationarity!r}")
+        expected = KERNEL_STATIONARITY.get(self.kernel, "output")
+        if self.stationarity != expected:
+            raise ScheduleError(f"the {self.kernel} kernel is {expected}-stationary, not {self.stationarity}")
+        if self.kr is not None and (not isinstance(self.kr, int) or isinstance(self.kr, bool) or self.kr < 1):
             raise ScheduleError(f"kr must be a positive integer, got {self.kr!r}")
+        if expected != "output" and (self.kr is None or (self.mr if expected == "input" else self.nr) != 1):
+            raise ScheduleError(f"a {expected}-stationary schedule has "
+                                + ("mr = 1" if expected == "input" else "nr = 1") + " and a kr")
 
     @property
     def family(self) -> Family:
@@ -100,7 +118,40 @@ class Schedule:
 
     def registers(self, elem: str) -> int:
         """Registers the kernel needs for `elem` operands (see registers.py)."""
-        return registers_needed(elem, self.family, self.mr, self.nr)
+        return registers_needed(elem, self.family, *self.grid(elem))
+
+    def grid(self, elem: str) -> tuple[int, int]:
+        """The tile on the optimiser's grid: (mr, nr), or a stationary block's (lines, groups)."""
+        if self.stationarity == "output":
+            return self.mr, self.nr
+        lines = self.mr if self.stationarity == "weight" else self.nr
+        assert self.kr is not None
+        return lines, -(-self.kr // group_values(elem))
+
+
+def is_stream(family: Family) -> bool:
+    """A weight- or input-stationary family (its grid is lines x k-groups)."""
+    return family[0] in KERNEL_STATIONARITY
+
+
+def grid_extent(problem: Problem, family: Family) -> tuple[int, int]:
+    """The grid a family's tiles cover: (M, N), or (M or N, ceil(K / group)) for the kept
+    lines and k-groups of a weight- (input-) stationary block."""
+    stationarity = KERNEL_STATIONARITY.get(family[0])
+    if stationarity is None:
+        return problem.m, problem.n
+    groups = -(-problem.k // group_values(problem.elem))
+    return (problem.m if stationarity == "weight" else problem.n), groups
+
+
+def schedule_at(problem: Problem, family: Family, a: int, b: int, ku: int, loop_order: str) -> Schedule:
+    """The Schedule of grid tile (a, b) of `family`."""
+    stationarity = KERNEL_STATIONARITY.get(family[0])
+    if stationarity is None:
+        return Schedule(a, b, ku, *family, loop_order, "output", problem.k)
+    kr = min(b * group_values(problem.elem), problem.k)
+    mr, nr = (a, 1) if stationarity == "weight" else (1, a)
+    return Schedule(mr, nr, ku, *family, loop_order, stationarity, kr)
 
 
 def families(problem: Problem, target: Target) -> tuple[Family, ...]:
@@ -110,17 +161,48 @@ def families(problem: Problem, target: Target) -> tuple[Family, ...]:
         a_forms = (["bytes", "pairs"] if problem.a_constant else ["bytes"]) if problem.elem == "i8" else ["halves"]
         b_forms = ["words" if problem.b_contiguous else "strided", "packed"] if problem.b_in_place else ["packed"]
         allowed += [("smlad", a, b, kept) for a in a_forms for b in b_forms for kept in KEPT]
+        if stream_applies(problem):
+            form = "pairs" if problem.elem == "i8" else "halves"
+            allowed += [("smlad-ws", form, "words", "a"), ("smlad-is", form, "words", "b")]
     if problem.b_in_place and not problem.requant:  # the MLA kernel reads B where it is
         allowed.append(("mla", "elements", "elements", "b"))
     return tuple(sorted(allowed, key=FAMILY_RANK.__getitem__))
 
 
+def stream_applies(problem: Problem) -> bool:
+    """The weight- and input-stationary kernels read a constant A (pre-laid out at compile time),
+    a K-contiguous B where it is and a row-major int32 C, with K at least one group (the last
+    group is the word that ends at K)."""
+    return (problem.a_constant and problem.b_in_place and problem.b_contiguous and not problem.requant
+            and problem.c_strides == (4 * problem.n, 4) and problem.k >= group_values(problem.elem))
+
+
+def unrolls_of(kernel: str) -> tuple[int, ...]:
+    if kernel == "smlad":
+        return K_UNROLLS
+    return STREAM_UNROLLS if kernel in KERNEL_STATIONARITY else MLA_UNROLLS
+
+
 def unrolls(family: Family) -> tuple[int, ...]:
-    return K_UNROLLS if family[0] == "smlad" else MLA_UNROLLS
+    return unrolls_of(family[0])
 
 
 def loop_orders(family: Family) -> tuple[str, ...]:
+    if is_stream(family):
+        return ("ij",)  # blocks of lines outside, k-slices inside
     return ("ji",) if family[2] == "packed" else LOOP_ORDERS
+
+
+def stream_offsets_fit(problem: Problem, family: Family, lines: int, groups: int) -> bool:
+    """Every immediate of a stationary block's statement is encodable (stationary.py)."""
+    e = problem.elem_bytes
+    c_row = 4 * problem.n
+    if KERNEL_STATIONARITY[family[0]] == "weight":
+        return ((lines - 1) * c_row <= MAX_OFFSET and problem.k * e <= MAX_OFFSET
+                and (groups * lines - 1) * 4 * pair_words(problem.elem) <= MAX_LDRD_OFFSET)
+    a_row = grid_extent(problem, family)[1] * 4 * pair_words(problem.elem)
+    return ((lines - 1) * problem.k * e + 4 * groups <= MAX_OFFSET and a_row <= MAX_OFFSET
+            and c_row <= MAX_OFFSET and (groups - 1) * 4 * pair_words(problem.elem) <= MAX_LDRD_OFFSET)
 
 
 def buffer_bytes(problem: Problem, family: Family, nr: int) -> int:
@@ -162,6 +244,11 @@ def tile_fits(problem: Problem, target: Target, family: Family, mr: int, nr: int
     """The tile is no larger than the problem, fits the registers, reaches its operands by
     immediates, and its packing buffer fits the scratch budget. Monotone: if (mr, nr) fits,
     every smaller tile fits."""
+    if is_stream(family):  # (mr, nr) are the block's (lines, groups)
+        lines_extent, groups_extent = grid_extent(problem, family)
+        return (mr <= lines_extent and nr <= groups_extent
+                and registers_needed(problem.elem, family, mr, nr) <= target.registers
+                and stream_offsets_fit(problem, family, mr, nr))
     if mr > problem.m or nr > problem.n:
         return False
     if registers_needed(problem.elem, family, mr, nr) > target.registers:
@@ -175,6 +262,8 @@ def tile_fits(problem: Problem, target: Target, family: Family, mr: int, nr: int
 
 def legality_problems(problem: Problem, target: Target, schedule: Schedule) -> list[str]:
     """Why `schedule` cannot run for `problem` on `target` (empty when it can)."""
+    if schedule.stationarity != "output":
+        return _stream_problems(problem, target, schedule)
     reasons: list[str] = []
     family = schedule.family
     mr, nr = schedule.mr, schedule.nr
@@ -209,6 +298,38 @@ def legality_problems(problem: Problem, target: Target, schedule: Schedule) -> l
     return reasons
 
 
+def _stream_problems(problem: Problem, target: Target, schedule: Schedule) -> list[str]:
+    """Why a weight- or input-stationary schedule cannot run (empty when it can)."""
+    name = schedule.stationarity
+    if not target.has_dsp:
+        return [f"target '{target.name}' has no DSP extension (SMLAD/SXTB16)"]
+    if not stream_applies(problem):
+        return [f"{name}-stationary kernels need a constant A, a K-contiguous B read where it is, a "
+                f"row-major int32 C (no fused requantization) and K >= {group_values(problem.elem)}"]
+    if schedule.family not in families(problem, target):
+        return [f"{name}-stationary kernels read A as "
+                + ("pairs" if problem.elem == "i8" else "halves") + " and B as words"]
+    reasons: list[str] = []
+    lines, groups = schedule.grid(problem.elem)
+    lines_extent, groups_extent = grid_extent(problem, schedule.family)
+    what = "rows of A" if name == "weight" else "columns of B"
+    if lines > lines_extent:
+        reasons.append(f"{lines} {what} kept, the problem has {lines_extent}")
+    assert schedule.kr is not None
+    if schedule.kr > problem.k:
+        reasons.append(f"kr={schedule.kr} is larger than K = {problem.k}")
+    elif schedule.kr != problem.k and schedule.kr % group_values(problem.elem):
+        reasons.append(f"kr={schedule.kr} is not a multiple of {group_values(problem.elem)} (or K)")
+    needed = registers_needed(problem.elem, schedule.family, lines, groups)
+    if needed > target.registers:
+        reasons.append(f"a {lines} x {schedule.kr} block needs {needed} registers ({lines * groups * pair_words(problem.elem)} "
+                       f"kept + {lines} partial sums + staging, pointers and counter), the target has {target.registers}")
+    if not reasons and not stream_offsets_fit(problem, schedule.family, lines, groups):
+        reasons.append(f"a {lines} x {schedule.kr} block with M x N x K = {problem.m}x{problem.n}x{problem.k}: "
+                       "an offset or stride exceeds its immediate's range")
+    return reasons
+
+
 def check_schedule(problem: Problem, target: Target, schedule: Schedule) -> None:
     """Raise ScheduleError with every reason the schedule is illegal."""
     reasons = legality_problems(problem, target, schedule)
@@ -217,15 +338,14 @@ def check_schedule(problem: Problem, target: Target, schedule: Schedule) -> None
 
 
 def schedule_space(problem: Problem, target: Target) -> Iterator[Schedule]:
-    """Every legal schedule: tiles in 1..registers (and within the problem), every legal family,
-    every unroll, every loop order the family allows."""
-    kr = problem.k
+    """Every legal schedule: tiles in 1..registers on each family's grid (and within the
+    problem), every legal family, every unroll, every loop order the family allows."""
     for family in families(problem, target):
-        kernel, a_form, b_form, kept = family
-        for mr in range(1, min(target.registers, problem.m) + 1):
-            for nr in range(1, min(target.registers, problem.n) + 1):
-                if not tile_fits(problem, target, family, mr, nr):
+        rows_extent, cols_extent = grid_extent(problem, family)
+        for a in range(1, min(target.registers, rows_extent) + 1):
+            for b in range(1, min(target.registers, cols_extent) + 1):
+                if not tile_fits(problem, target, family, a, b):
                     continue
                 for ku in unrolls(family):
                     for order in loop_orders(family):
-                        yield Schedule(mr, nr, ku, kernel, a_form, b_form, kept, order, "output", kr)
+                        yield schedule_at(problem, family, a, b, ku, order)

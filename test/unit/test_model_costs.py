@@ -10,6 +10,7 @@ columns, summed over the tiles by monomials) equals the sum over the real tiles,
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import Counter
 
@@ -17,7 +18,9 @@ import pytest
 
 from mema_mlir.model import Problem, Schedule, load_target, predict, schedule_space
 from mema_mlir.model.cases import random_problem, random_target
-from mema_mlir.model.costs import pack_spec, tile_spec
+from mema_mlir.model.costs import pack_spec, stream_spec, tile_spec
+from mema_mlir.model.schedule import grid_extent
+from mema_mlir.model.stationary import last_group_offsets, stream_program
 from mema_mlir.model.microkernel import pack_program, tile_program
 from mema_mlir.model.overhead import OVERHEAD, Overhead
 
@@ -61,8 +64,42 @@ def blocks(extent: int, size: int) -> list[int]:
     return [min(size, extent - start) for start in range(0, extent, size)]
 
 
+def stream_reference(problem: Problem, s: Schedule, o: Overhead) -> Counter:
+    """A weight- or input-stationary schedule's counts by walking every statement the generator
+    writes (codegen.stream_nest): blocks of kept lines, k-slices, the last slice's offsets."""
+    lines, width = s.grid(problem.elem)
+    extent, total_groups = grid_extent(problem, s.family)
+    slice_starts = list(range(0, total_groups, width))
+    counts: Counter = Counter()
+    counts["alu"] += o.call_alu
+    counts["cycles"] += o.call_alu + 2 * (1 + o.call_saved_registers) + 2
+    for block in blocks(extent, lines):
+        counts["alu"] += o.asm_outer_alu
+        counts["branch"] += o.outer_branches_taken
+        counts["cycles"] += o.asm_outer_alu + 3 * o.outer_branches_taken
+        for start in slice_starts:
+            groups = min(width, total_groups - start)
+            spec = dataclasses.replace(stream_spec(problem, s.family, block, groups),
+                                       group_offsets=last_group_offsets(problem.elem, problem.k, start, groups))
+            ex = stream_program(spec).execution()
+            for cls, number in ex.by_class.items():
+                counts[cls] += number
+            for operand in ("A", "B", "C"):
+                counts[f"load_{operand}"] += ex.loads.get(operand, 0)
+                counts[f"load_bytes_{operand}"] += ex.load_bytes.get(operand, 0)
+            counts["store_C"] += ex.stores.get("C", 0)
+            counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
+            counts["alu"] += o.stream_statement_alu
+            counts["branch"] += o.tile_branches_taken
+            counts["cycles"] += (ex.cycles + o.stream_statement_alu + o.stream_statement_stack_cycles
+                                 + 3 * o.tile_branches_taken)
+    return counts
+
+
 def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
     """Counts and est. cycles by walking every tile of the emitted nest."""
+    if s.stationarity != "output":
+        return stream_reference(problem, s, o)
     rows, cols = blocks(problem.m, s.mr), blocks(problem.n, s.nr)
     outer, inner = (rows, cols) if s.loop_order == "ij" else (cols, rows)
     counts: Counter = Counter()

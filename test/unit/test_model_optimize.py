@@ -66,12 +66,25 @@ def test_matrix_vector_gives_spare_registers_to_mr(m):
 
 
 def test_dearer_weight_memory_stretches_the_tile_along_n():
-    problem = Problem(64, 64, 576)
+    # B [K, N]: only output-stationary tiles apply, and they stretch along N.
+    problem = Problem(64, 64, 576, b_k_contiguous=False)
     cheap = choose(problem, with_flash_read_cycles(1), "accesses")
     dear = choose(problem, with_flash_read_cycles(20), "accesses")
     assert dear.schedule.nr > cheap.schedule.nr
     assert dear.schedule.nr / dear.schedule.mr > cheap.schedule.nr / cheap.schedule.mr
     assert dear.cost.operand_loads["A"] < cheap.cost.operand_loads["A"]
+
+
+def test_dear_enough_weights_are_kept_in_registers():
+    """With B K-contiguous a weight-stationary block applies: at 20x SRAM's read cost it reads
+    every weight word once (K/2 words of int16 pairs per row) and wins the accesses objective;
+    at the built-in costs an output-stationary tile does."""
+    problem = Problem(64, 64, 576)
+    dear = choose(problem, with_flash_read_cycles(20), "accesses")
+    assert dear.schedule.stationarity == "weight"
+    assert dear.cost.operand_loads["A"] == 64 * 576 // 2
+    assert choose(problem, load_target(), "accesses").schedule.stationarity == "output"
+    assert choose(problem, load_target(), "cycles").schedule.stationarity == "output"
 
 
 def test_weight_reuse_grows_monotonically_with_flash_cost():
