@@ -24,6 +24,7 @@ import numpy as np
 
 from mema_mlir import model
 from mema_mlir.model.overhead import OVERHEAD, Overhead
+from mema_mlir.model.schedule import grid_extent
 from mema_mlir.random_matmuls import matmul_text
 from mema_mlir.run import check_file
 
@@ -32,16 +33,21 @@ LAYERS = [(64, 125, 40), (12, 1, 64), (8, 2304, 27), (16, 2304, 8), (32, 576, 16
           (128, 36, 128), (256, 9, 256), (16, 1024, 27), (32, 256, 144), (64, 64, 288),
           (128, 1, 640), (8, 1, 128), (10, 1, 64), (2, 1, 256)]
 FEATURES = ("tiles", "outer", "packed_columns", "calls")
+# The weight- and input-stationary statements ("stream") fit only their per-statement code: the
+# block, call and column figures are the micro-kernels' (fitted with --kernel smlad).
+FITTED = {"smlad": FEATURES, "mla": FEATURES, "stream": ("tiles",)}
 # What the fit replaces (the outer block's taken branch stays: it is certain, not estimated).
 ZERO = {
     "smlad": dataclasses.replace(OVERHEAD, asm_tile_alu=0, asm_tile_stack_cycles=0, pack_column_alu=0,
                                  pack_block_alu=0, asm_outer_alu=0, call_alu=0),
     # tile_alu >= 1 (the model's burst count relies on an instruction between tiles): fitted on top.
     "mla": dataclasses.replace(OVERHEAD, tile_alu=1, mla_tile_stack_cycles=0, outer_alu=0, call_alu=0),
+    "stream": dataclasses.replace(OVERHEAD, stream_statement_alu=0, stream_statement_stack_cycles=0),
 }
 NAMES = {  # the Overhead fields the four fitted figures become, per kernel
     "smlad": ("asm_tile_alu", "asm_tile_stack_cycles", "asm_outer_alu", "pack_column_alu"),
     "mla": ("tile_alu", "mla_tile_stack_cycles", "outer_alu", None),
+    "stream": ("stream_statement_alu", "stream_statement_stack_cycles", None, None),
 }
 
 
@@ -53,8 +59,41 @@ def draw(rng: np.random.Generator, index: int) -> tuple[int, int, int, str, bool
     return m, n, k, str(rng.choice(["i8", "i16"])), bool(rng.integers(2)), bool(rng.integers(2))
 
 
+def measure_stream(seed: int, index: int) -> dict:
+    """A random shape with a random legal weight- or input-stationary block."""
+    rng = np.random.default_rng(seed + index)
+    target = model.load_target("cortex-m4")
+    while True:
+        elem = str(rng.choice(["i8", "i16"]))
+        m, n, k = (int(rng.integers(1, 97)) for _ in range(3))
+        problem = model.Problem(m, n, k, elem=elem)
+        stationarity = str(rng.choice(["weight", "input"]))
+        blocks = [s for s in model.schedule_space(problem, target) if s.stationarity == stationarity]
+        if blocks:
+            break
+    s = blocks[int(rng.integers(len(blocks)))]
+    lines = s.mr if stationarity == "weight" else s.nr
+    (check,) = check_file(matmul_text(rng, m, n, k, elem, True, True), seed=index,
+                          schedule=f"{stationarity}:{lines}x{s.kr}")
+    if not check.ok:
+        raise AssertionError(f"{m}x{n}x{k} {stationarity}:{lines}x{s.kr}: {check.problems}")
+    base = model.predict(problem, s, target, ZERO["stream"])
+    blocks_of_lines, width = s.grid(elem)
+    extent, groups = grid_extent(problem, s.family)
+    statements = -(-extent // blocks_of_lines) * -(-groups // width)
+    return {
+        "case": f"{m}x{n}x{k} {elem} {stationarity}:{lines}x{s.kr}",
+        "tiles": statements, "outer": -(-extent // blocks_of_lines), "packed_columns": 0, "calls": 1,
+        "measured_cycles": check.measured["cycles"], "measured_instructions": check.measured["instructions"],
+        "base_cycles": base.cycles, "base_instructions": base.instructions,
+        "predicted_cycles": check.predicted["cycles"],
+    }
+
+
 def measure(args: tuple[int, int, str, str]) -> dict | None:
     seed, index, target_name, kernel = args
+    if kernel == "stream":
+        return measure_stream(seed, index)
     rng = np.random.default_rng(seed + index)
     m, n, k, elem, b_kn, a_constant = draw(rng, index)
     (check,) = check_file(matmul_text(rng, m, n, k, elem, b_kn, a_constant), target=target_name, seed=index)
@@ -79,37 +118,43 @@ def measure(args: tuple[int, int, str, str]) -> dict | None:
     }
 
 
-def fit(rows: list[dict], measured: str, base: str) -> np.ndarray:
+def fit(rows: list[dict], measured: str, base: str, kernel: str) -> np.ndarray:
     """Least squares on the relative error (each run weighted by 1 / its measured count, so
-    that small problems, where the overhead matters most, count as much as large ones)."""
+    that small problems, where the overhead matters most, count as much as large ones); the
+    features the kernel does not fit get 0."""
+    fitted = FITTED[kernel]
     weights = np.array([1.0 / row[measured] for row in rows])
-    x = np.array([[row[f] for f in FEATURES] for row in rows], dtype=float) * weights[:, None]
+    x = np.array([[row[f] for f in fitted] for row in rows], dtype=float) * weights[:, None]
     y = np.array([row[measured] - row[base] for row in rows], dtype=float) * weights
     coefficients, *_ = np.linalg.lstsq(x, y, rcond=None)
-    return np.maximum(coefficients, 0)
+    by_name = dict(zip(fitted, np.maximum(coefficients, 0), strict=True))
+    return np.array([by_name.get(f, 0.0) for f in FEATURES])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=80)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--kernel", choices=("smlad", "mla"), default="smlad",
-                        help="the DSP micro-kernels (cortex-m4) or the llc-compiled MLA kernel (cortex-m3)")
+    parser.add_argument("--kernel", choices=("smlad", "mla", "stream"), default="smlad",
+                        help="the DSP micro-kernels (cortex-m4), the llc-compiled MLA kernel (cortex-m3) or "
+                        "random weight- and input-stationary blocks (cortex-m4)")
     parser.add_argument("--json", help="write the runs and the fit as JSON")
     args = parser.parse_args()
-    target = "cortex-m4" if args.kernel == "smlad" else "cortex-m3"
+    target = "cortex-m3" if args.kernel == "mla" else "cortex-m4"
     jobs = [(args.seed, i, target, args.kernel) for i in range(args.cases)]
     with ProcessPoolExecutor() as pool:
         rows = [r for r in pool.map(measure, jobs) if r]
-    instructions = fit(rows, "measured_instructions", "base_instructions")
-    cycles = fit(rows, "measured_cycles", "base_cycles")
+    instructions = fit(rows, "measured_instructions", "base_instructions", args.kernel)
+    cycles = fit(rows, "measured_cycles", "base_cycles", args.kernel)
     # ALU instructions per tile/block/column/call; the cycles beyond them per tile are the
     # spill/reload traffic (and load-use stalls) llc adds around the statement.
     tile_alu, outer_alu, column_alu, call_alu = (round(v) for v in instructions)
     stack_cycles = max(0, round(cycles[0] - instructions[0]))
     tile_name, stack_name, outer_name, column_name = NAMES[args.kernel]
     base_tile = ZERO[args.kernel].tile_alu if args.kernel == "mla" else 0
-    changes = {tile_name: base_tile + tile_alu, stack_name: stack_cycles, outer_name: outer_alu, "call_alu": call_alu}
+    changes = {tile_name: base_tile + tile_alu, stack_name: stack_cycles}
+    if outer_name:
+        changes.update({outer_name: outer_alu, "call_alu": call_alu})
     if column_name:
         changes[column_name] = column_alu
     fitted = Overhead(**{**dataclasses.asdict(OVERHEAD), **changes})

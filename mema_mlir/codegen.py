@@ -533,9 +533,11 @@ def standalone_module(m: int, n: int, k: int, elem: str, tile: TileParams, *, a_
     """A module holding `@kernel(%A, %B, %C)`: C += A.B with this tile, operands as arguments
     (for tests and calibration, without going through mema-tile). A is passed as the kernel
     reads it: relayout.panel_layout(a, mr, a_form) flat when `a_constant` (and the kernel is a
-    DSP one), else [M, K]; B as [N, K] or [K, N]; a packed B gets its buffer as a global."""
-    a_panel = a_constant and tile.kernel == "smlad"
-    if a_panel:
+    DSP one; relayout.stationary_panel for the weight- and input-stationary ones), else [M, K]; B as [N, K] or [K, N]; a packed B gets its buffer as a global."""
+    a_panel = a_constant and tile.kernel != "mla"
+    if a_panel and tile.kernel in KERNEL_STATIONARITY:  # relayout.stationary_panel: int16 groups
+        a_type = f"memref<{m * -(-k // group_values(elem)) * group_values(elem)}xi16>"
+    elif a_panel:
         elements = panel_row_bytes(elem, k, tile.a_form) * m // (1 if tile.a_form == "bytes" else 2)
         a_type = f"memref<{elements}x{'i8' if tile.a_form == 'bytes' else 'i16'}>"
     else:

@@ -26,12 +26,14 @@ OPTIONS = ["target=cortex-m4", "target=cortex-m3", "target=/nonexistent.json", "
            "objective=speed", "schedule=fixed:2x2", "schedule=fixed:0x9", "schedule=fixed:99x99",
            "schedule=exhaustive", "schedule=", "registers=3", "=", "target", "{", "}",
            "schedule=fixed:2x2:bytes/packed/b", "schedule=fixed:2x3:pairs/packed/ab", "schedule=fixed:1x1:x/y",
-           "schedule=cmsis-nn", "fuse-requant=false", "fuse-requant=maybe"]
+           "schedule=cmsis-nn", "fuse-requant=false", "fuse-requant=maybe", "schedule=weight:1x16",
+           "schedule=input:3x4", "schedule=weight:0x4", "schedule=input:2x7"]
 FLAGS = ["--emit=mlir", "--emit=asm", "--emit=obj", "--emit=header", "--emit=transform",
          "--emit=llvm", "--split-input-file", "--mema-remarks", "--mema-schedule=fixed:3x1",
          "--mema-objective=energy", "--mema-target=cortex-m3", "--verify-each=false",
          "--mema-schedule=fixed:2x2:bytes/packed/b", "--mema-schedule=fixed:3x2:halves/strided",
-         "--mema-schedule=cmsis-nn", "--mema-llvm-opt=O2", "--mema-llvm-opt=O7"]
+         "--mema-schedule=cmsis-nn", "--mema-llvm-opt=O2", "--mema-llvm-opt=O7",
+         "--mema-schedule=weight:2x4", "--mema-schedule=input:1x16", "--mema-schedule=weight:9x99"]
 
 
 @dataclass(frozen=True)

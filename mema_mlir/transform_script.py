@@ -17,6 +17,18 @@ from mema_mlir.ir_query import matmul_ops
 from mema_mlir.planning import Decision
 
 
+def _tile_sizes(schedule: dict) -> tuple[str, str]:
+    """(tile_sizes, interchange) over (m, n, k): an output-stationary register tile (K whole),
+    or a weight- (input-) stationary block's rows (columns) by kr, every column (row) inside."""
+    stationarity = schedule.get("stationarity", "output")
+    if stationarity == "weight":
+        return f"[{schedule['mr']}, 0, {schedule['kr']}]", "[0, 2, 1]"
+    if stationarity == "input":
+        return f"[0, {schedule['nr']}, {schedule['kr']}]", "[1, 2, 0]"
+    interchange = "[0, 1, 2]" if schedule["loop_order"] == "ij" else "[1, 0, 2]"
+    return f"[{schedule['mr']}, {schedule['nr']}, 0]", interchange
+
+
 def transform_script(module: Module, decisions: Sequence[Decision]) -> str:
     """The annotated payload with the named sequence appended inside the module."""
     tiles: list[str] = []
@@ -26,12 +38,12 @@ def transform_script(module: Module, decisions: Sequence[Decision]) -> str:
     chosen = [(op, d) for op, d in pairs if not d.skipped and op.name == "linalg.matmul"]
     for index, (op, decision) in enumerate(chosen):
         op.attributes["mema.id"] = IntegerAttr.get(IntegerType.get_signless(64), index)
-        interchange = "[0, 1, 2]" if decision.schedule["loop_order"] == "ij" else "[1, 0, 2]"
+        sizes, interchange = _tile_sizes(decision.schedule)
         tiles.append(
             f'    %mm{index} = transform.structured.match ops{{["linalg.matmul"]}} '
             f"attributes{{mema.id = {index} : i64}} in %root : (!transform.any_op) -> !transform.any_op\n"
             f"    %tiled{index}, %loops{index}:2 = transform.structured.tile_using_for %mm{index} "
-            f"tile_sizes [{decision.schedule['mr']}, {decision.schedule['nr']}, 0] "
+            f"tile_sizes {sizes} "
             f"interchange = {interchange} : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)"
         )
     left_out = Counter(op.name for op, _decision in pairs if op.name != "linalg.matmul")

@@ -51,6 +51,8 @@ TRAFFIC = ("loads_a", "loads_b", "loads_buf", "loads_c", "stores_c", "stores_buf
 QUANTITIES = TRAFFIC + (
     "bytes_a", "bytes_b", "bytes_buf_read", "bytes_buf_write", "bytes_c_read", "bytes_c_write", "bytes_q",
     "extend", "alu", "dsp_mac", "mul", "branch", "load_multiple", "store_multiple",
+    # LDRD / STRD instructions: each is two of the loads (stores) above but one instruction.
+    "load_double", "store_double",
 )
 
 
@@ -203,7 +205,8 @@ _SMLAD_QUANTITY_OF: dict[bool, tuple[tuple[tuple[str, str], str], ...]] = {
              (("load_bytes", "B"), "bytes_buf_read" if packed else "bytes_b"),
              (("class", "extend"), "extend"), (("class", "dsp_mac"), "dsp_mac"), (("class", "mul"), "mul"),
              (("load", "C"), "loads_c"), (("store", "C"), "stores_c"), (("load_bytes", "C"), "bytes_c_read"),
-             (("store_bytes", "C"), "bytes_c_write"), (("load", "Q"), "loads_q"), (("load_bytes", "Q"), "bytes_q"))
+             (("store_bytes", "C"), "bytes_c_write"), (("load", "Q"), "loads_q"), (("load_bytes", "Q"), "bytes_q"),
+             (("class", "load_double"), "load_double"), (("class", "store_double"), "store_double"))
     for packed in (False, True)
 }
 
@@ -264,6 +267,7 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         vectors["stores_buf"] = _vec(one=n * pack.stores.get("buffer", 0))
         vectors["bytes_buf_write"] = _vec(one=n * pack.store_bytes.get("buffer", 0))
         vectors["extend"] = _add(vectors["extend"], _vec(one=n * pack.by_class.get("extend", 0)))
+        vectors["store_double"] = _add(vectors["store_double"], _vec(one=n * pack.by_class.get("store_double", 0)))
         vectors["alu"] = _add(vectors["alu"], _vec(one=n * column_alu, outer=overhead.pack_block_alu))
         vectors["branch"] = _add(vectors["branch"], _vec(one=n * pack.by_class.get("branch", 0)))
         cycles = _add(cycles, _vec(one=n * (pack.cycles + overhead.pack_column_alu),
@@ -454,8 +458,10 @@ def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
     loads = v["loads_a"] + v["loads_b"] + v["loads_buf"] + v["loads_c"] + v["loads_q"]
     stores = v["stores_c"] + v["stores_buf"]
     by_class = {
-        "load": loads,
-        "store": stores,
+        "load": loads - 2 * v["load_double"],  # instructions: an LDRD is one, for two loads
+        "store": stores - 2 * v["store_double"],
+        "load_double": v["load_double"],
+        "store_double": v["store_double"],
         "extend": v["extend"],
         "alu": v["alu"],
         "dsp_mac": v["dsp_mac"],

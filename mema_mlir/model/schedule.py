@@ -28,7 +28,6 @@ from mema_mlir.model.microkernel import (
     tile_sides,
 )
 from mema_mlir.model.problem import Problem
-from mema_mlir.model.stationary import KERNEL_STATIONARITY, MAX_LDRD_OFFSET, group_values, pair_words
 from mema_mlir.model.registers import (
     LOOP_AND_ADDRESS_REGISTERS,
     Family,
@@ -36,6 +35,12 @@ from mema_mlir.model.registers import (
     mla_offsets_fit,
     registers_needed,
     staging_registers,
+)
+from mema_mlir.model.stationary import (
+    KERNEL_STATIONARITY,
+    MAX_LDRD_OFFSET,
+    group_values,
+    pair_words,
 )
 from mema_mlir.model.target import Target
 

@@ -19,10 +19,10 @@ import pytest
 from mema_mlir.model import Problem, Schedule, load_target, predict, schedule_space
 from mema_mlir.model.cases import random_problem, random_target
 from mema_mlir.model.costs import pack_spec, stream_spec, tile_spec
-from mema_mlir.model.schedule import grid_extent
-from mema_mlir.model.stationary import last_group_offsets, stream_program
 from mema_mlir.model.microkernel import pack_program, tile_program
 from mema_mlir.model.overhead import OVERHEAD, Overhead
+from mema_mlir.model.schedule import grid_extent
+from mema_mlir.model.stationary import last_group_offsets, stream_program
 
 LOADS_STORES = ("load", "store")
 

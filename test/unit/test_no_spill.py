@@ -33,15 +33,17 @@ PROBLEMS = [
 def _legal_tiles(problem: model.Problem, target: model.Target) -> list[model.Schedule]:
     seen: dict[tuple, model.Schedule] = {}
     for schedule in model.schedule_space(problem, target):
-        # The loop order and ku do not change the registers a tile needs.
-        key = (schedule.mr, schedule.nr, schedule.family)
+        # The loop order and ku do not change the registers a tile needs (a stationary block's kr does).
+        key = (schedule.mr, schedule.nr, schedule.family, schedule.kr if schedule.stationarity != "output" else 0)
         seen.setdefault(key, schedule)
     return list(seen.values())
 
 
 def _asm(problem: model.Problem, schedule: model.Schedule, target: model.Target) -> str:
+    stationary = schedule.stationarity != "output"
     tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel, schedule.a_form,
-                      schedule.b_form, schedule.kept, schedule.loop_order)
+                      schedule.b_form, schedule.kept, schedule.loop_order,
+                      schedule.kr if stationary and schedule.kr else 0)
     text = standalone_module(problem.m, problem.n, problem.k, problem.elem, tile,
                              a_constant=problem.a_constant, b_k_contiguous=problem.b_k_contiguous)
     with Context():
