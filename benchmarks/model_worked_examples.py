@@ -15,7 +15,7 @@ from mema_mlir.model import Problem, choose, load_target
 from mema_mlir.model.analytic import balanced, best_ku, best_order, continuous_optimum, staircase
 from mema_mlir.model.costs import monomials, objective_value, rates
 from mema_mlir.model.ranking import OBJECTIVES
-from mema_mlir.model.schedule import families
+from mema_mlir.model.schedule import families, is_stream
 
 EXAMPLES = ((64, 64, 576), (128, 1, 640), (16, 1024, 27))
 
@@ -29,24 +29,30 @@ def show(shape: tuple[int, int, int], target_name: str) -> None:
         ku = best_ku(problem, family)
         r = rates(problem, family, ku)
         corners = staircase(problem, target, family)
+        if not corners:
+            print(f"{family[0]} A {family[1]} / B {family[2]} / kept {family[3]}: no legal tile")
+            continue
         budget = max(mr * nr for mr, nr in corners)
         c = continuous_optimum(problem, target, "cycles", family, ku, budget)
         print(f"{family[0]} A {family[1]} / B {family[2]} / kept {family[3]}, ku={ku}: "
               f"continuous optimum (cycles) at T={budget}: mr={c.mr:.2f}, nr={c.nr:.2f}")
         for corner in corners:
-            mr, nr = balanced(problem, *corner)
+            mr, nr = balanced(problem, *corner, family)
             order = best_order(problem, family, r, mr, nr)
-            relaxed = objective_value("cycles", problem, target, r, monomials(problem, mr, nr, order, exact=False))
-            exact = objective_value("cycles", problem, target, r, monomials(problem, mr, nr, order))
-            print(f"    corner {corner[0]}x{corner[1]} -> balanced {mr}x{nr} ({order}): "
+            relaxed = objective_value("cycles", problem, target, r,
+                                      monomials(problem, mr, nr, order, exact=False, family=family))
+            exact = objective_value("cycles", problem, target, r, monomials(problem, mr, nr, order, family=family))
+            unit = " (lines x k-groups)" if is_stream(family) else ""
+            print(f"    corner {corner[0]}x{corner[1]} -> balanced {mr}x{nr}{unit} ({order}): "
                   f"relaxed {relaxed:,.0f}, exact {exact:,.0f} est. cycles")
     print()
     for objective in OBJECTIVES:
         choice = choose(problem, target, objective)
         s, cost, bound = choice.schedule, choice.cost, choice.lower_bound
         ratio = (cost.loads + cost.stores) / bound.total
+        block = f", {s.stationarity}-stationary, kr={s.kr}" if s.stationarity != "output" else ""
         print(f"objective {objective}: tile {s.mr}x{s.nr} {s.kernel} A {s.a_form} / B {s.b_form} "
-              f"/ kept {s.kept}, ku={s.ku}, {s.loop_order}; "
+              f"/ kept {s.kept}, ku={s.ku}, {s.loop_order}{block}; "
               f"{choice.candidates_evaluated} candidate(s) evaluated")
         buffer = cost.operand_loads.get("buffer", 0)
         print(f"    loads {cost.loads:,} (A {cost.operand_loads['A']:,}, B {cost.operand_loads['B']:,}, "

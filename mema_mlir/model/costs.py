@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from mema_mlir.model.kernel_counts import clear_kernel_problem_caches, tile_counts
+from mema_mlir.model.kernel_counts import clear_kernel_problem_caches, family_affine
 from mema_mlir.model.kernels import group_k, mla_shape
 from mema_mlir.model.microkernel import Execution, PackSpec, TileSpec, pack_program, tile_sides
 from mema_mlir.model.overhead import (
@@ -215,15 +215,14 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     """The inline-assembly micro-kernels: exact per-tile counts from microkernel.py, plus llc's
     code around them (C loads and stores exact, the rest estimated in overhead.py)."""
     packed = family[2] == "packed"
-    samples: list[dict[tuple[str, str], int]] = []
-    sample_cycles: list[int] = []
-    loops = False
-    for rows, cols in _SAMPLE_TILES:
-        # Exactly tile_program(spec).execution()'s counts, from blocks written once per kernel shape.
-        counts, cycles, has_loop = tile_counts(tile_spec(problem, family, ku, rows, cols))
-        samples.append(counts)
-        sample_cycles.append(cycles)
-        loops = loops or has_loop
+    # Exactly tile_program(spec).execution()'s counts on the four sample tiles, as affine
+    # coefficients built from blocks written once per kernel shape (kernel_counts.py).
+    _, a_form, b_form, kept = family
+    sides = tuple(tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, rows, cols)
+                  for rows, cols in _SAMPLE_TILES)
+    first = TileSpec(problem.elem, *sides[0], kept, ku, problem.k)
+    coefficients, sample_cycles, loops = family_affine(problem.elem, sides, kept, ku, first.groups, first.rest,
+                                                       *problem.c_strides, problem.requant)
 
     def affine(f11: float, f21: float, f12: float, f22: float) -> Vector:
         """(constant, rows, cols, rows*cols) of a per-tile count from its values at the (1, 1),
@@ -231,14 +230,14 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         both = f22 - f21 - f12 + f11
         rows, cols = f21 - f11 - both, f12 - f11 - both
         const = f11 - rows - cols - both
-        # Counts grow with the tile: the optimiser's monotonicity needs no negative coefficient.
         assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
         return (0, rows, cols, both, const, 0)
 
-    # Every count the samples have, in one pass (this runs for every family of a derivation).
-    s11, s21, s12, s22 = samples
-    per_key = {key: affine(s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
-               for key in s11.keys() | s21.keys() | s12.keys() | s22.keys()}
+    per_key: dict[tuple[str, str], Vector] = {}
+    for key, (const, rows, cols, both) in coefficients.items():
+        # Counts grow with the tile: the optimiser's monotonicity needs no negative coefficient.
+        assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, key, const, rows, cols, both)
+        per_key[key] = (0, rows, cols, both, const, 0)
     vectors = dict.fromkeys(QUANTITIES, _ZERO)
     for key, name in _SMLAD_QUANTITY_OF[packed]:
         vectors[name] = per_key.get(key, _ZERO)
@@ -285,18 +284,46 @@ def stream_spec(problem: Problem, family: Family, lines: int, groups: int) -> St
                       a_row_bytes=total_groups * 4 * pair_words(problem.elem))
 
 
+def _execution_counts(execution: Execution) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {("class", cls): count for cls, count in execution.by_class.items()}
+    for kind, table in (("load", execution.loads), ("load_bytes", execution.load_bytes),
+                        ("store", execution.stores), ("store_bytes", execution.store_bytes)):
+        counts.update({(kind, operand): value for operand, value in table.items()})
+    return counts
+
+
+@lru_cache(maxsize=4096)
+def _statement_table(elem: str, stationarity: str, lines: int, groups: int,
+                     trips: int) -> tuple[dict[tuple[str, str], int], int]:
+    """A stationary statement's counts and cycles for 1, 2 or 3 trips: its instructions do not
+    depend on the problem's sizes (only its offsets do, which no count reads), so this is a
+    table of the kernel's shapes, kept across problems like the micro-kernels' blocks."""
+    spec = StreamSpec(elem, stationarity, lines, groups, trips, 64, 256, a_row_bytes=256)
+    execution = stream_program(spec, check=False).execution()
+    return _execution_counts(execution), execution.cycles
+
+
+def _statement_counts(elem: str, stationarity: str, lines: int, groups: int,
+                      trips: int) -> tuple[dict[tuple[str, str], int], int]:
+    """stream_program(...).execution() of `trips` trips: from 2 trips on, every count and the
+    cycles grow by the same amount per trip (one more body, SUBS and taken BNE)."""
+    if trips < 3:
+        return _statement_table(elem, stationarity, lines, groups, trips)
+    two, two_cycles = _statement_table(elem, stationarity, lines, groups, 2)
+    three, three_cycles = _statement_table(elem, stationarity, lines, groups, 3)
+    extra = trips - 2
+    counts = {key: two.get(key, 0) + extra * (three.get(key, 0) - two.get(key, 0)) for key in two.keys() | three.keys()}
+    return counts, two_cycles + extra * (three_cycles - two_cycles)
+
+
 def _stream_rates(problem: Problem, family: Family, overhead: Overhead) -> Rates:
     """The weight- and input-stationary statements: exact counts of stream_program (affine in
     the block's lines and groups, sampled at 1 and 2 of each, like the tiles), plus llc's code
     around each statement (estimated, overhead.py)."""
-    samples = []
-    for lines, groups in _SAMPLE_TILES:
-        execution = stream_program(stream_spec(problem, family, lines, groups), check=False).execution()
-        counts: dict[tuple[str, str], int] = {("class", cls): count for cls, count in execution.by_class.items()}
-        for kind, table in (("load", execution.loads), ("load_bytes", execution.load_bytes),
-                            ("store", execution.stores), ("store_bytes", execution.store_bytes)):
-            counts.update({(kind, operand): value for operand, value in table.items()})
-        samples.append((counts, execution.cycles))
+    stationarity = KERNEL_STATIONARITY[family[0]]
+    trips = problem.n if stationarity == "weight" else problem.m
+    samples = [_statement_counts(problem.elem, stationarity, lines, groups, trips)
+               for lines, groups in _SAMPLE_TILES]
 
     def affine(f11: float, f21: float, f12: float, f22: float) -> Vector:
         both = f22 - f21 - f12 + f11
@@ -447,7 +474,9 @@ def objective_value(objective: str, problem: Problem, target: Target, r: Rates, 
 def predict(problem: Problem, schedule: Schedule, target: Target,
             overhead: Overhead = OVERHEAD) -> Cost:
     """The closed-form cost of `schedule` (which is assumed legal; see check_schedule)."""
-    r = rates(problem, schedule.family, schedule.ku, overhead)
+    # The default overhead is left out of the call: the search asked for the same rates so.
+    r = (rates(problem, schedule.family, schedule.ku) if overhead is OVERHEAD
+         else rates(problem, schedule.family, schedule.ku, overhead))
     return cost_at(problem, target, r, schedule_monomials(problem, schedule))
 
 

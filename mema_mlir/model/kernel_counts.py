@@ -229,4 +229,108 @@ def tile_counts(spec: TileSpec) -> tuple[dict[tuple[str, str], int], int, bool]:
     return counts, cycles, trips > 0
 
 
-__all__ = ["Run", "clear_kernel_problem_caches", "repeat", "summarize", "then", "tile_counts", "tile_execution"]
+Affine = dict[tuple[str, str], tuple[int, int, int, int]]  # key -> (constant, rows, cols, rows*cols)
+
+
+def _affine_of(samples: tuple[dict[tuple[str, str], int], ...]) -> Affine:
+    """Each count's (constant, rows, cols, rows*cols) coefficients from its values at the
+    (1, 1), (2, 1), (1, 2), (2, 2) tiles."""
+    s11, s21, s12, s22 = samples
+    out: Affine = {}
+    for key in s11.keys() | s21.keys() | s12.keys() | s22.keys():
+        f11, f21, f12, f22 = s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0)
+        both = f22 - f21 - f12 + f11
+        rows, cols = f21 - f11 - both, f12 - f11 - both
+        out[key] = (f11 - rows - cols - both, rows, cols, both)
+    return out
+
+
+def _run_counts(run: Run) -> dict[tuple[str, str], int]:
+    return dict(run.counts)
+
+
+@lru_cache(maxsize=4096)
+def _body_affine(elem: str, sides: tuple[tuple[Side, Side], ...], kept: str, ku: int) -> Affine:
+    return _affine_of(tuple(_run_counts(_body_run(elem, a, b, kept, ku)) for a, b in sides))
+
+
+@lru_cache(maxsize=16384)
+def _tail_affine(elem: str, sides: tuple[tuple[Side, Side], ...], kept: str, straight: int, left: int,
+                 rest: int) -> Affine:
+    return _affine_of(tuple(_run_counts(_tail_run(elem, a, b, kept, straight, left, rest)) for a, b in sides))
+
+
+@lru_cache(maxsize=4096)
+def _c_affine(far_near: tuple[int, int], requant: bool) -> Affine:
+    return _affine_of(tuple(_c_counts(rows, cols, *far_near, requant) for rows, cols in SAMPLE_TILES))
+
+
+SAMPLE_TILES = ((1, 1), (2, 1), (1, 2), (2, 2))
+
+
+def sample_affine(specs: tuple[TileSpec, ...]) -> tuple[Affine, tuple[int, ...], bool]:
+    """For the specs of one family's (1, 1), (2, 1), (1, 2), (2, 2) tiles (same K, strides and
+    kernel): every count's affine coefficients in the tile's rows and columns, each sample's
+    cycles, and whether the tiles loop. The same numbers as tile_counts on each sample, but the
+    coefficients are sums of the blocks' own (cached per kernel shape, whatever K is), scaled by
+    how often each block runs: a derivation pays a few additions per family, not four merges."""
+    first = specs[0]
+    sides = tuple((spec.a, spec.b) for spec in specs)
+    return family_affine(first.elem, sides, first.kept, first.ku, first.groups, first.rest,
+                         first.c_row_bytes, first.c_col_bytes, first.requant)
+
+
+def family_affine(elem: str, sides: tuple[tuple[Side, Side], ...], kept: str, ku: int, groups: int, rest: int,
+                  c_row_bytes: int, c_col_bytes: int, requant: bool) -> tuple[Affine, tuple[int, ...], bool]:
+    """sample_affine from the four samples' sides and the kernel's K split (groups, rest)."""
+    trips, left = divmod(groups, ku)
+    straight = ku if trips == 1 else 0
+    loops = trips > 1
+    canonical = tuple((_canonical(a), _canonical(b)) for a, b in sides)
+    c_shape = _c_shape(c_row_bytes, c_col_bytes, requant)
+    total: Affine = dict(_c_affine(c_shape, requant))
+    parts: list[tuple[Affine, int]] = [(_tail_affine(elem, canonical, kept, straight, left, rest), 1)]
+    if loops:
+        parts.append((_body_affine(elem, canonical, kept, ku), trips))
+    for part, times in parts:
+        for key, (c0, c1, c2, c3) in part.items():
+            t0, t1, t2, t3 = total.get(key, (0, 0, 0, 0))
+            total[key] = (t0 + times * c0, t1 + times * c1, t2 + times * c2, t3 + times * c3)
+    if loops:  # SUBS and BNE per trip, the same for every tile
+        for key in (("class", "alu"), ("class", "branch")):
+            t0, t1, t2, t3 = total.get(key, (0, 0, 0, 0))
+            total[key] = (t0 + trips, t1, t2, t3)
+    terms = _cycle_terms(elem, canonical, kept, ku if loops else 0, straight, left, rest, c_shape, requant)
+    effective = trips if loops else 0
+    return total, tuple(base + per_trip * effective for base, per_trip in terms), loops
+
+
+@lru_cache(maxsize=16384)
+def _cycle_terms(elem: str, sides: tuple[tuple[Side, Side], ...], kept: str, loop_ku: int, straight: int,
+                 left: int, rest: int, c_shape: tuple[int, int], requant: bool) -> tuple[tuple[int, int], ...]:
+    """Each sample's cycles as base + per_trip * trips (tile_counts' sum with the pipelined-load
+    rule: every trip after the first costs the same), for the loop of `loop_ku` groups per trip
+    (0: no loop)."""
+    terms = []
+    for (a, b), (rows, cols) in zip(sides, SAMPLE_TILES, strict=True):
+        prologue, epilogue = _c_runs(rows, cols, *c_shape, requant)
+        tail = _tail_run(elem, a, b, kept, straight, left, rest)
+        base = prologue.cycles
+        per_trip = 0
+        previous_single = prologue.last_single if not prologue.empty else False
+        if loop_ku:
+            body = _body_run(elem, a, b, kept, loop_ku)
+            steady = body.cycles
+            first = steady - 1 if previous_single and body.first_single else steady
+            # first + (trips - 1) * steady + trips + 3 * (trips - 1) + 1
+            base += first - steady - 3 + 1
+            per_trip = steady + 1 + 3
+            previous_single = False
+        base += tail.cycles_after(previous_single)
+        after_tail = tail.last_single if not tail.empty else previous_single
+        terms.append((base + epilogue.cycles_after(after_tail), per_trip))
+    return tuple(terms)
+
+
+__all__ = ["SAMPLE_TILES", "Run", "clear_kernel_problem_caches", "repeat", "sample_affine", "summarize", "then",
+           "tile_counts", "tile_execution"]

@@ -83,6 +83,14 @@ class Side:
             raise ValueError(f"bad side {self}")
         if (self.layout == "strided") != (self.kind in ("s8", "s16")):
             raise ValueError(f"kind {self.kind} does not read layout {self.layout}")
+        # Sides key the kernel-block caches the optimiser looks up many times per derivation:
+        # their hash is computed once.
+        object.__setattr__(self, "_hash", hash((self.role, self.kind, self.lines, self.layout, self.elem,
+                                                self.line_bytes, self.k_bytes, self.padded, self.rest,
+                                                self.pairs)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined]
 
     @property
     def elem_bytes(self) -> int:

@@ -15,7 +15,7 @@
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{colour=red})' 2>&1 | FileCheck %s --check-prefix=NOOPT
 // NOOPT: mema-opt: error: pass 'mema-tile' has no option 'colour' (options: fuse-requant, objective, schedule, target)
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{schedule=fixed:0x2})' 2>&1 | FileCheck %s --check-prefix=BADSCHED
-// BADSCHED: error: pass 'mema-tile': schedule 'fixed:0x2': expected analytic, exhaustive, cmsis-nn or fixed:MRxNR
+// BADSCHED: error: pass 'mema-tile': schedule 'fixed:0x2': expected analytic, exhaustive, cmsis-nn, fixed:MRxNR or fixed:MRxNR:AFORM/BFORM[/KEPT] (e.g. fixed:2x2, fixed:2x2:bytes/packed/b) or weight:LINESxKR or input:LINESxKR
 // Forcing operand forms that no kernel has lists the ones that exist.
 // RUN: not mema-opt %s --mema-schedule=fixed:2x2:bytes/weird 2>&1 | FileCheck %s --check-prefix=BADFORMS
 // BADFORMS: mema-opt: error: --mema-schedule: no kernel reads A as 'bytes' and B as 'weird' (A: bytes, elements, halves, pairs; B: elements, packed, strided, words; kept: a, b, ab)
