@@ -169,8 +169,12 @@ def measure(job: tuple[str, tuple[int, int, int], str, str, str, int]) -> Run:
             run.skipped = "; ".join(d.message for d in err.error_diagnostics) or str(err)
             return run
         decision = decisions[0]
-        run.tile = (f"{decision.schedule['mr']}x{decision.schedule['nr']} {decision.schedule['a_form']}/"
-                    f"{decision.schedule['b_form']}/{decision.schedule['kept']}")
+        s = decision.schedule
+        if s.get("stationarity", "output") != "output":  # a weight- or input-stationary block
+            lines = s["mr"] if s["stationarity"] == "weight" else s["nr"]
+            run.tile = f"{s['stationarity']}:{lines}x{s['kr']} {s['a_form']}/{s['b_form']}"
+        else:
+            run.tile = f"{s['mr']}x{s['nr']} {s['a_form']}/{s['b_form']}/{s['kept']}"
         run.predicted = {key: decision.predicted[key] for key in ("loads", "stores", "instructions", "cycles",
                                                                  "energy_nj")}
     with Context():
