@@ -11,6 +11,8 @@ on such an op is an error at the op.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -285,10 +287,13 @@ def _splice(op: Operation, module_op: Operation, new_globals: list[str], kernel_
     place of `op` (or just before `anchor`), and drop `op` and any get_global of an operand it
     left dead."""
     context: Context = op.context
-    scratch = Module.parse("\n".join([*new_globals, kernel_text]), context=context)
+    # Globals the kernel reads that an earlier op already created (two matmuls sharing one
+    # constant A re-laid out the same way) are declared for the parse only.
+    declared = _declarations(kernel_text, "\n".join(new_globals))
+    scratch = Module.parse("\n".join([*new_globals, *declared, kernel_text]), context=context)
     body = module_op.regions[0].blocks[0]
     scratch_ops = list(scratch.body.operations)
-    for global_op in scratch_ops[:-1]:
+    for global_op in scratch_ops[:len(new_globals)]:
         global_op.operation.move_before(body.operations[0])
     kernel = scratch_ops[-1].operation
     block = kernel.regions[0].blocks[0]
@@ -301,6 +306,19 @@ def _splice(op: Operation, module_op: Operation, new_globals: list[str], kernel_
         owner = value.owner
         if isinstance(owner, OpView) and owner.operation.name == "memref.get_global" and not list(value.uses):
             owner.operation.erase()
+
+
+_GET_GLOBAL = re.compile(r"memref\.get_global @([\w$.]+) : (memref<[^>]*>)")
+
+
+def _declarations(kernel_text: str, defined_text: str) -> list[str]:
+    """Uninitialized declarations of the globals `kernel_text` reads and `defined_text` does not
+    define (they exist in the module already)."""
+    out: list[str] = []
+    for name, type_text in dict(_GET_GLOBAL.findall(kernel_text)).items():
+        if f"@{name} :" not in defined_text:
+            out.append(f'memref.global "private" @{name} : {type_text} = uninitialized')
+    return out
 
 
 __all__ = ["MemaTile"]

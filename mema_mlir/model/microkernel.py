@@ -84,13 +84,23 @@ class Side:
         if (self.layout == "strided") != (self.kind in ("s8", "s16")):
             raise ValueError(f"kind {self.kind} does not read layout {self.layout}")
         # Sides key the kernel-block caches the optimiser looks up many times per derivation:
-        # their hash is computed once.
-        object.__setattr__(self, "_hash", hash((self.role, self.kind, self.lines, self.layout, self.elem,
-                                                self.line_bytes, self.k_bytes, self.padded, self.rest,
-                                                self.pairs)))
+        # their hash is computed once (and again after unpickling: string hashes are per process).
+        object.__setattr__(self, "_hash", self._field_hash())
+
+    def _field_hash(self) -> int:
+        return hash((self.role, self.kind, self.lines, self.layout, self.elem, self.line_bytes, self.k_bytes,
+                     self.padded, self.rest, self.pairs))
 
     def __hash__(self) -> int:
         return self._hash  # type: ignore[attr-defined]
+
+    def __getstate__(self) -> dict:
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_hash", self._field_hash())
 
     @property
     def elem_bytes(self) -> int:

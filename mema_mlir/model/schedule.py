@@ -206,7 +206,7 @@ def stream_offsets_fit(problem: Problem, family: Family, lines: int, groups: int
         return ((lines - 1) * c_row <= MAX_OFFSET and problem.k * e <= MAX_OFFSET
                 and (groups * lines - 1) * 4 * pair_words(problem.elem) <= MAX_LDRD_OFFSET)
     a_row = grid_extent(problem, family)[1] * 4 * pair_words(problem.elem)
-    return ((lines - 1) * problem.k * e + 4 * groups <= MAX_OFFSET and a_row <= MAX_OFFSET
+    return ((lines - 1) * problem.k * e + 4 * (groups - 1) <= MAX_OFFSET and a_row <= MAX_OFFSET
             and c_row <= MAX_OFFSET and (groups - 1) * 4 * pair_words(problem.elem) <= MAX_LDRD_OFFSET)
 
 
@@ -315,6 +315,9 @@ def _stream_problems(problem: Problem, target: Target, schedule: Schedule) -> li
         return [f"{name}-stationary kernels read A as "
                 + ("pairs" if problem.elem == "i8" else "halves") + " and B as words"]
     reasons: list[str] = []
+    if schedule.loop_order != "ij":
+        reasons.append(f"a {name}-stationary schedule has blocks of lines outside and k-slices inside: "
+                       "loop_order ij")
     lines, groups = schedule.grid(problem.elem)
     lines_extent, groups_extent = grid_extent(problem, schedule.family)
     what = "rows of A" if name == "weight" else "columns of B"

@@ -100,3 +100,33 @@ def test_register_count_is_the_statements(elem: str, stationarity: str) -> None:
             program = stream_program(spec, check=False)
             bound = lines + program.scratch + len(program.pointers) + (1 if program.uses_counter else 0)
             assert bound == stream_registers(elem, lines, groups), (lines, groups)
+
+
+@pytest.mark.parametrize("schedule", ["analytic", "weight:2x2", "input:1x2", "fixed:2x2"])
+def test_two_matmuls_sharing_one_constant_reuse_its_layout(schedule: str) -> None:
+    """The second matmul reads the panel global the first one created (it was an internal
+    error: the kernel was parsed without that global)."""
+    from pathlib import Path
+    text = (Path(__file__).parent / "Inputs" / "two-matmuls-one-constant.mlir").read_text()
+    (check,) = check_file(text, schedule=schedule)
+    assert check.matmuls == ["12x5x17", "12x36x17"]
+    assert check.problems == []
+
+
+def test_stationary_legality_is_exact_at_the_offset_limit() -> None:
+    """Input-stationary with 2 int16 columns of K = 2046: the farthest kept-B offset is
+    (2 - 1) * 4092 + 4 * (1 - 1) = 4092, in range."""
+    from mema_mlir.model import Schedule, check_schedule
+    problem = Problem(3, 2, 2046, "i16")
+    check_schedule(problem, TARGET, Schedule(1, 2, 1, "smlad-is", "halves", "words", "b", "ij", "input", 2))
+    with pytest.raises(Exception, match="loop_order ij"):
+        check_schedule(problem, TARGET, Schedule(1, 2, 1, "smlad-is", "halves", "words", "b", "ji", "input", 2))
+
+
+def test_side_hash_survives_pickling() -> None:
+    import pickle
+
+    from mema_mlir.model.microkernel import Side
+    side = Side("A", "w16", 2, "panel", "i16", padded=True, pairs=True)
+    again = pickle.loads(pickle.dumps(side))
+    assert again == side and hash(again) == hash(side) and "_hash" not in side.__getstate__()
