@@ -12,7 +12,6 @@ on such an op is an error at the op.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 
 import numpy as np
