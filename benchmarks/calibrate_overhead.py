@@ -25,7 +25,7 @@ import numpy as np
 from mema_mlir import model
 from mema_mlir.model.overhead import OVERHEAD, Overhead
 from mema_mlir.model.schedule import grid_extent
-from mema_mlir.random_matmuls import matmul_text
+from mema_mlir.random_matmuls import draw_stationary, matmul_text
 from mema_mlir.run import check_file
 
 # Shapes from MLPerf Tiny layers and random ones; int8 weights constant (the common case) or not.
@@ -63,18 +63,11 @@ def measure_stream(seed: int, index: int) -> dict:
     """A random shape with a random legal weight- or input-stationary block."""
     rng = np.random.default_rng(seed + index)
     target = model.load_target("cortex-m4")
-    while True:
-        elem = str(rng.choice(["i8", "i16"]))
-        m, n, k = (int(rng.integers(1, 97)) for _ in range(3))
-        problem = model.Problem(m, n, k, elem=elem)
-        stationarity = str(rng.choice(["weight", "input"]))
-        blocks = [s for s in model.schedule_space(problem, target) if s.stationarity == stationarity]
-        if blocks:
-            break
-    s = blocks[int(rng.integers(len(blocks)))]
-    lines = s.mr if stationarity == "weight" else s.nr
+    m, n, k, elem, stationarity, lines, kr = draw_stationary(rng, dims=97)
+    problem = model.Problem(m, n, k, elem=elem)
+    s = model.choose(problem, target, search=("stationary", stationarity, lines, kr)).schedule
     (check,) = check_file(matmul_text(rng, m, n, k, elem, True, True), seed=index,
-                          schedule=f"{stationarity}:{lines}x{s.kr}")
+                          schedule=f"{stationarity}:{lines}x{kr}")
     if not check.ok:
         raise AssertionError(f"{m}x{n}x{k} {stationarity}:{lines}x{s.kr}: {check.problems}")
     base = model.predict(problem, s, target, ZERO["stream"])

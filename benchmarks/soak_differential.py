@@ -6,8 +6,9 @@ predicted loads/stores. Not run in CI.
     python benchmarks/soak_differential.py --cases 10000 --json benchmarks/out/soak.json
 
 `--conv-share` and `--depthwise-share` set the fraction of cases of each kind (0.1 each by
-default; half of each with a bias fill and a requantization that mema-tile fuses); the summary
-gives the cycle-prediction error per kind.
+default; half of each with a bias fill and a requantization that mema-tile fuses),
+`--stationary-share` the fraction of matmuls forced to a random weight- or input-stationary
+block (0 by default); the summary gives the cycle-prediction error per kind.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mema_mlir.random_matmuls import (
     draw_case,
     draw_conv,
     draw_depthwise,
+    draw_stationary,
     matmul_text,
     requantized_conv_text,
     requantized_depthwise_text,
@@ -32,8 +34,9 @@ from mema_mlir.random_matmuls import (
 from mema_mlir.run import check_file
 
 
-def one(args: tuple[int, int, int | None, float, float, str]) -> dict:
-    seed, index, max_macs, conv_share, depthwise_share, llvm_opt = args
+def one(args: tuple[int, int, int | None, float, float, str, float]) -> dict:
+    seed, index, max_macs, conv_share, depthwise_share, llvm_opt, stationary_share = args
+    schedule = "analytic"
     rng = np.random.default_rng([seed, index])
     draw = rng.random()
     try:
@@ -55,12 +58,18 @@ def one(args: tuple[int, int, int | None, float, float, str]) -> dict:
                                                bias_in_body=rng.random() < 0.7)
                     if requant else depthwise_text(rng, *arguments))
             target = "cortex-m4"
+        elif draw < conv_share + depthwise_share + stationary_share:
+            m, n, k, elem, stationarity, lines, kr = draw_stationary(rng, max_macs, dims=131)
+            schedule = f"{stationarity}:{lines}x{kr}"
+            case = {"index": index, "kind": stationarity, "m": m, "n": n, "k": k, "elem": elem, "schedule": schedule}
+            text = matmul_text(rng, m, n, k, elem, True, True)
+            target = "cortex-m4"
         else:
             m, n, k, elem, b_kn, a_constant, target = draw_case(rng, max_macs)
             case = {"index": index, "kind": "matmul", "m": m, "n": n, "k": k, "elem": elem, "b_kn": b_kn,
                     "a_constant": a_constant, "target": target}
             text = matmul_text(rng, m, n, k, elem, b_kn, a_constant)
-        (check,) = check_file(text, target=target, seed=index, llvm_opt=llvm_opt)
+        (check,) = check_file(text, target=target, seed=index, llvm_opt=llvm_opt, schedule=schedule)
         problems = list(check.problems)
         if "skipped" in check.matmuls or not check.counts_compared:
             problems.append("not tiled, or counts not compared")
@@ -87,13 +96,16 @@ def main() -> None:
     parser.add_argument("--max-macs", type=int, default=200_000, help="cap on M*N*K (0: none)")
     parser.add_argument("--conv-share", type=float, default=0.1, help="fraction of convolution cases")
     parser.add_argument("--depthwise-share", type=float, default=0.1, help="fraction of depthwise cases")
+    parser.add_argument("--stationary-share", type=float, default=0.0,
+                        help="fraction of matmuls forced to a random weight- or input-stationary block")
     parser.add_argument("--llvm-opt", choices=("none", "O2"), default="none",
                         help="compile as mema-opt --mema-llvm-opt (default none)")
     parser.add_argument("--json", help="write every case and the summary here")
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
-    jobs = [(args.seed, i, args.max_macs or None, args.conv_share, args.depthwise_share, args.llvm_opt)
+    jobs = [(args.seed, i, args.max_macs or None, args.conv_share, args.depthwise_share, args.llvm_opt,
+             args.stationary_share)
             for i in range(args.cases)]
     with ProcessPoolExecutor() as pool:
         for done, case in enumerate(pool.map(one, jobs, chunksize=4), 1):
@@ -116,7 +128,8 @@ def main() -> None:
               "matmul, cortex-m3": lambda c: c["kind"] == "matmul" and c.get("target") == "cortex-m3",
               "conv": lambda c: c["kind"] == "conv", "depthwise": lambda c: c["kind"] == "depthwise",
               "conv + requantization": lambda c: c["kind"] == "qconv",
-              "depthwise + requantization": lambda c: c["kind"] == "qdepthwise"}
+              "depthwise + requantization": lambda c: c["kind"] == "qdepthwise",
+              "weight-stationary": lambda c: c["kind"] == "weight", "input-stationary": lambda c: c["kind"] == "input"}
     for name, member in groups.items():
         summary[f"cycles_error {name}"] = error_summary(
             [abs(c["cycles_error"]) for c in results if "cycles_error" in c and member(c)])

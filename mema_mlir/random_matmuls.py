@@ -261,3 +261,25 @@ def draw_depthwise(rng: np.random.Generator) -> tuple:
     channels = 4 * int(rng.integers(1, 9))
     zero_point = int(rng.choice([0, -128, 127, int(rng.integers(-128, 128))]))
     return height, width, channels, kernel, strides, zero_point
+
+
+def draw_stationary(rng: np.random.Generator, max_macs: int | None = None,
+                    dims: int = 90) -> tuple[int, int, int, str, str, int, int]:
+    """(m, n, k, elem, stationarity, lines, kr): a random shape (M, N, K in 1..dims-1, K at least
+    one group, m*n*k <= max_macs when given) with a random legal weight- or input-stationary
+    block on the Cortex-M4 (constant A, B [N, K]: matmul_text(..., True, True))."""
+    from mema_mlir.model import Problem, load_target, schedule_space
+    from mema_mlir.model.stationary import group_values
+    target = load_target("cortex-m4")
+    while True:
+        elem = str(rng.choice(["i8", "i16"]))
+        m, n, k = (int(rng.integers(1, dims)) for _ in range(3))
+        if (max_macs is not None and m * n * k > max_macs) or k < group_values(elem):
+            continue
+        stationarity = str(rng.choice(["weight", "input"]))
+        blocks = [s for s in schedule_space(Problem(m, n, k, elem), target) if s.stationarity == stationarity]
+        if not blocks:
+            continue
+        s = blocks[int(rng.integers(len(blocks)))]
+        assert s.kr is not None
+        return m, n, k, elem, stationarity, (s.mr if stationarity == "weight" else s.nr), s.kr

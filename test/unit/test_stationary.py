@@ -7,10 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mema_mlir.model import Problem, load_target, schedule_space
-from mema_mlir.model.stationary import group_values
+from mema_mlir.model import Problem, load_target
 from mema_mlir.planning import parse_schedule_option
-from mema_mlir.random_matmuls import matmul_text
+from mema_mlir.random_matmuls import draw_stationary, matmul_text
 from mema_mlir.relayout import PAIR_ORDER, stationary_panel
 from mema_mlir.run import check_file
 
@@ -19,28 +18,10 @@ MAX_MACS = 40_000
 TARGET = load_target("cortex-m4")
 
 
-def draw(rng: np.random.Generator) -> tuple[int, int, int, str, str, int, int]:
-    """(m, n, k, elem, stationarity, lines, kr): a random shape (edges, primes, K not a multiple
-    of the group) and a random legal block of that stationarity."""
-    while True:
-        elem = str(rng.choice(["i8", "i16"]))
-        m, n, k = (int(rng.integers(1, 90)) for _ in range(3))
-        if m * n * k > MAX_MACS or k < group_values(elem):
-            continue
-        stationarity = str(rng.choice(["weight", "input"]))
-        problem = Problem(m, n, k, elem)
-        blocks = [s for s in schedule_space(problem, TARGET) if s.stationarity == stationarity]
-        if not blocks:
-            continue
-        s = blocks[int(rng.integers(len(blocks)))]
-        assert s.kr is not None
-        return m, n, k, elem, stationarity, (s.mr if stationarity == "weight" else s.nr), s.kr
-
-
 @pytest.mark.parametrize("case", range(CASES))
 def test_stationary_blocks_are_bit_exact_and_predicted(case: int) -> None:
     rng = np.random.default_rng(20261127 + case)
-    m, n, k, elem, stationarity, lines, kr = draw(rng)
+    m, n, k, elem, stationarity, lines, kr = draw_stationary(rng, MAX_MACS)
     text = matmul_text(rng, m, n, k, elem, True, True)
     (check,) = check_file(text, schedule=f"{stationarity}:{lines}x{kr}", seed=case)
     assert check.numpy_checked
