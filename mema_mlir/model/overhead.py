@@ -65,9 +65,9 @@ class Overhead:
     # Weight- and input-stationary statements (one per kept block and k-slice): llc's code
     # around each, the block's three addresses from two indices and the trip count, and the
     # loop state it reloads after the statement. Fitted on 60 random blocks
-    # (`benchmarks/calibrate_overhead.py --kernel stream --cases 60 --seed 3`).
-    stream_statement_alu: int = 10
-    stream_statement_stack_cycles: int = 6
+    # (`benchmarks/calibrate_overhead.py --kernel stream --cases 60 --seed 3`: 16 cycles per statement).
+    stream_statement_alu: int = 13
+    stream_statement_stack_cycles: int = 3
     # Per outer block (column block with a packed B) and per column packed at run time (the
     # packing statement's pointers and counter).
     asm_outer_alu: int = 2
