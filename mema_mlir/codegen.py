@@ -399,12 +399,7 @@ class KernelWriter(Emitter):
         slices = -(-total_groups // width)
         first = True
         for start, end, size in self.blocks(lay.m if weight else lay.n, lines):
-            iv = None
-            if end - start > size or first:
-                iv = t.fresh("i" if weight else "j")
-                attr = f" {{mema.schedule = {self.schedule_attr}}}" if first else ""
-                t.emit(f"affine.for {iv} = {start} to {end} step {size} {{")
-                t.depth += 1
+            iv, attr = self.open_outer(start, end, size, "i" if weight else "j", first)
             block = Idx(iv, 0 if iv else start)
             if slices > 1:  # the slices before the last, in a loop of group indices
                 g_iv = t.fresh("g")
@@ -419,7 +414,7 @@ class KernelWriter(Emitter):
             self.stream_statement(weight, block, size, Idx(None, last_start), last_width, offsets)
             if iv:
                 t.depth -= 1
-                t.emit("}" + (attr if first else ""))
+                t.emit("}" + attr)
             first = False
 
     def stream_statement(self, weight: bool, block: Idx, lines: int, first_group: Idx, groups: int,
@@ -459,6 +454,17 @@ class KernelWriter(Emitter):
         else:
             self.mla_tile(row0, col0, mr, nr)
 
+    def open_outer(self, start: int, end: int, size: int, stem: str, first: bool) -> tuple[str | None, str]:
+        """Open the loop over one range of outer blocks when it has more than one block, and
+        always for the first range (even of one trip): it carries mema.schedule. Returns its
+        induction variable (None: no loop) and the attribute text its closing brace takes."""
+        if end - start <= size and not first:
+            return None, ""
+        iv = self.t.fresh(stem)
+        self.t.emit(f"affine.for {iv} = {start} to {end} step {size} {{")
+        self.t.depth += 1
+        return iv, f" {{mema.schedule = {self.schedule_attr}}}" if first else ""
+
     def blocks(self, extent: int, size: int) -> list[tuple[int, int, int]]:
         """(start, end, tile) of the full-tile range and the edge tile along one dimension."""
         full_end = (extent // size) * size
@@ -478,14 +484,7 @@ class KernelWriter(Emitter):
         outer_blocks, inner_blocks = (row_blocks, col_blocks) if outer_is_rows else (col_blocks, row_blocks)
         first = True
         for o_start, o_end, o_size in outer_blocks:
-            o_iv = None
-            # The first outer block is always a loop (even of one trip) to carry mema.schedule.
-            if o_end - o_start > o_size or first:
-                o_iv = t.fresh("i" if outer_is_rows else "j")
-                attr = f" {{mema.schedule = {self.schedule_attr}}}" if first else ""
-                t.emit(f"affine.for {o_iv} = {o_start} to {o_end} step {o_size} {{")
-                t.depth += 1
-                self._pending_attr = attr
+            o_iv, attr = self.open_outer(o_start, o_end, o_size, "i" if outer_is_rows else "j", first)
             outer = Idx(o_iv, 0 if o_iv else o_start)
             if tile.b_form == "packed":
                 self.pack_block(outer, o_size)
@@ -504,12 +503,11 @@ class KernelWriter(Emitter):
                     t.emit("}")
             if o_iv:
                 t.depth -= 1
-                t.emit("}" + self._pending_attr)
+                t.emit("}" + attr)
             first = False
 
     def write(self) -> str:
         """The whole kernel function as MLIR text."""
-        self._pending_attr = ""
         lay = self.layout
         operands = [("A", lay.a_type, lay.a_global, lay.offset_bytes[0]),
                     ("B", lay.b_type, lay.b_global, lay.offset_bytes[1]),
