@@ -23,7 +23,7 @@ from typing import Any
 from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
 
-from mema_mlir import diagnostics, emit, model, registry
+from mema_mlir import diagnostics, emit, model, parse_guard, registry
 from mema_mlir.lowering.stages import COMPILE_PIPELINE
 from mema_mlir.options import OptionError, build_options
 from mema_mlir.pipeline import Pipeline, add_to_pass_manager, install_lowering
@@ -102,6 +102,9 @@ def compile_module(
     text = source if isinstance(source, str) else str(source)
     with Context():
         collected: list[diagnostics.Diagnostic] = []
+        refused = parse_guard.redefined_block(text)
+        if refused is not None:  # MLIR's parser would abort on it
+            raise CompileError(_render([refused], text), _reproducer(text, str(parsed), emit_kind, target))
         try:
             module = Module.parse(text)
         except MLIRError as err:

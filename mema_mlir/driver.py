@@ -20,7 +20,7 @@ from typing import IO, Any
 from mlir.ir import Context, MLIRError, Module
 from mlir.passmanager import PassManager
 
-from mema_mlir import diagnostics, emit, header, model
+from mema_mlir import diagnostics, emit, header, model, parse_guard
 from mema_mlir.emulator.errors import EmulatorError
 from mema_mlir.footprint import capacity_warnings, object_footprint
 from mema_mlir.lowering.stages import BUFFERIZE, COMPILE_PIPELINE
@@ -217,6 +217,10 @@ class Driver:
                 return True
 
             context.attach_diagnostic_handler(handler)
+            refused = parse_guard.redefined_block(text)
+            if refused is not None:  # MLIR's parser would abort on it
+                result.diagnostics.append(refused)
+                return result
             try:
                 module = Module.parse(text)
             except MLIRError as err:

@@ -5,6 +5,14 @@
 // PARSE: parse-error.mlir:4:19: error: use of undeclared SSA value name
 // PARSE-NOT: Traceback
 
+// A block label defined twice in a region that MLIR's parser aborts on (it reports the
+// redefinition, then crashes destroying the half-built region): refused before parsing with the
+// parser's own message, exit 1, no crash (mema_mlir/parse_guard.py).
+// RUN: not mema-opt %S/Inputs/redefined-block.mlir -o %t.out 2>&1 | FileCheck %s --check-prefix=REDEF
+// RUN: not test -e %t.out
+// REDEF: redefined-block.mlir:14:3: error: redefinition of block '^bb0'
+// REDEF-NOT: LLVM ERROR
+
 // An unknown pass lists ours.
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(no-such-pass)' 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // UNKNOWN: mema-opt: error: 'no-such-pass' does not refer to a registered pass or pass pipeline (mema passes: mema-analyze, mema-check-lowering, mema-copies-to-linalg, mema-narrow-shifts, mema-static-buffers, mema-tile, mema-word-copies)
