@@ -35,7 +35,8 @@ LAYERS = [(64, 125, 40), (12, 1, 64), (8, 2304, 27), (16, 2304, 8), (32, 576, 16
 FEATURES = ("tiles", "outer", "packed_columns", "calls")
 # The weight- and input-stationary statements ("stream") fit only their per-statement code: the
 # block, call and column figures are the micro-kernels' (fitted with --kernel smlad).
-FITTED = {"smlad": FEATURES, "mla": FEATURES, "stream": ("tiles",)}
+# "rest-i8" / "rest-i16": micro-kernel tiles with no k-group (int8 K < 4, int16 K = 1), per tile.
+FITTED = {"smlad": FEATURES, "mla": FEATURES, "stream": ("tiles",), "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
 # What the fit replaces (the outer block's taken branch stays: it is certain, not estimated).
 ZERO = {
     "smlad": dataclasses.replace(OVERHEAD, asm_tile_alu=0, asm_tile_stack_cycles=0, pack_column_alu=0,
@@ -43,15 +44,24 @@ ZERO = {
     # tile_alu >= 1 (the model's burst count relies on an instruction between tiles): fitted on top.
     "mla": dataclasses.replace(OVERHEAD, tile_alu=1, mla_tile_stack_cycles=0, outer_alu=0, call_alu=0),
     "stream": dataclasses.replace(OVERHEAD, stream_statement_alu=0, stream_statement_stack_cycles=0),
+    "rest-i8": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i8=0, rest_only_tile_stack_cycles_i8=0),
+    "rest-i16": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i16=0, rest_only_tile_stack_cycles_i16=0),
 }
 NAMES = {  # the Overhead fields the four fitted figures become, per kernel
     "smlad": ("asm_tile_alu", "asm_tile_stack_cycles", "asm_outer_alu", "pack_column_alu"),
     "mla": ("tile_alu", "mla_tile_stack_cycles", "outer_alu", None),
     "stream": ("stream_statement_alu", "stream_statement_stack_cycles", None, None),
+    "rest-i8": ("rest_only_tile_alu_i8", "rest_only_tile_stack_cycles_i8", None, None),
+    "rest-i16": ("rest_only_tile_alu_i16", "rest_only_tile_stack_cycles_i16", None, None),
 }
 
 
-def draw(rng: np.random.Generator, index: int) -> tuple[int, int, int, str, bool, bool]:
+def draw(rng: np.random.Generator, index: int, kernel: str = "smlad") -> tuple[int, int, int, str, bool, bool]:
+    if kernel.startswith("rest-"):  # below one k-group
+        elem = kernel.removeprefix("rest-")
+        m, n = (int(rng.integers(1, 97)) for _ in range(2))
+        k = int(rng.integers(1, 4 if elem == "i8" else 2))
+        return m, n, k, elem, bool(rng.integers(2)), bool(rng.integers(2))
     if index < len(LAYERS):
         m, n, k = LAYERS[index]
         return m, n, k, "i8", True, True
@@ -88,7 +98,7 @@ def measure(args: tuple[int, int, str, str]) -> dict | None:
     if kernel == "stream":
         return measure_stream(seed, index)
     rng = np.random.default_rng(seed + index)
-    m, n, k, elem, b_kn, a_constant = draw(rng, index)
+    m, n, k, elem, b_kn, a_constant = draw(rng, index, kernel)
     (check,) = check_file(matmul_text(rng, m, n, k, elem, b_kn, a_constant), target=target_name, seed=index)
     if not check.ok:
         raise AssertionError(f"{m}x{n}x{k}: {check.problems}")
@@ -97,7 +107,7 @@ def measure(args: tuple[int, int, str, str]) -> dict | None:
                             a_memory="flash" if a_constant else "sram")
     choice = model.choose(problem, target)
     s = choice.schedule
-    if s.kernel != kernel:
+    if s.kernel != ("smlad" if kernel.startswith("rest-") else kernel):
         return None
     base = model.predict(problem, s, target, ZERO[kernel])
     p, q = -(-m // s.mr), -(-n // s.nr)
@@ -128,9 +138,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=80)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--kernel", choices=("smlad", "mla", "stream"), default="smlad",
+    parser.add_argument("--kernel", choices=("smlad", "mla", "stream", "rest-i8", "rest-i16"), default="smlad",
                         help="the DSP micro-kernels (cortex-m4), the llc-compiled MLA kernel (cortex-m3) or "
-                        "random weight- and input-stationary blocks (cortex-m4)")
+                        "random weight- and input-stationary blocks (cortex-m4), or micro-kernel tiles below one "
+                        "k-group (rest-i8: K < 4, rest-i16: K = 1)")
     parser.add_argument("--json", help="write the runs and the fit as JSON")
     args = parser.parse_args()
     target = "cortex-m3" if args.kernel == "mla" else "cortex-m4"

@@ -211,6 +211,16 @@ _SMLAD_QUANTITY_OF: dict[bool, tuple[tuple[tuple[str, str], str], ...]] = {
 }
 
 
+def _asm_tile_overhead(elem: str, groups: int, overhead: Overhead) -> tuple[int, int]:
+    """(ALU instructions, stack cycles) of llc's code around one micro-kernel statement: less
+    when the statement has no k-group (only the rest's element code, no pointer moved)."""
+    if groups:
+        return overhead.asm_tile_alu, overhead.asm_tile_stack_cycles
+    if elem == "i8":
+        return overhead.rest_only_tile_alu_i8, overhead.rest_only_tile_stack_cycles_i8
+    return overhead.rest_only_tile_alu_i16, overhead.rest_only_tile_stack_cycles_i16
+
+
 def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) -> Rates:
     """The inline-assembly micro-kernels: exact per-tile counts from microkernel.py, plus llc's
     code around them (C loads and stores exact, the rest estimated in overhead.py)."""
@@ -242,8 +252,9 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     for key, name in _SMLAD_QUANTITY_OF[packed]:
         vectors[name] = per_key.get(key, _ZERO)
     per_tile = per_key.get
-    tile_alu = overhead.asm_tile_alu + (1 if loops else 0) + (overhead.requant_tile_alu if problem.requant else 0)
-    stack_cycles = overhead.asm_tile_stack_cycles + (overhead.requant_tile_stack_cycles if problem.requant else 0)
+    base_alu, base_stack = _asm_tile_overhead(problem.elem, first.groups, overhead)
+    tile_alu = base_alu + (1 if loops else 0) + (overhead.requant_tile_alu if problem.requant else 0)
+    stack_cycles = base_stack + (overhead.requant_tile_stack_cycles if problem.requant else 0)
     kernel_alu = per_tile(("class", "alu"), _ZERO)
     kernel_branch = per_tile(("class", "branch"), _ZERO)
     call, call_cycles = _call_vectors(overhead)

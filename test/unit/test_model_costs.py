@@ -143,7 +143,12 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
             counts["load_bytes_A"] += ex.load_bytes.get("A", 0)
             counts[f"load_{b_name}"] += ex.loads.get("B", 0)
             counts[f"load_bytes_{b_name}"] += ex.load_bytes.get("B", 0)
-            tile_alu = o.asm_tile_alu + (1 if program.uses_counter else 0)
+            no_group = tile_spec(problem, s.family, s.ku, r, c).groups == 0
+            base_alu, base_stack = ((o.asm_tile_alu, o.asm_tile_stack_cycles) if not no_group
+                                    else (o.rest_only_tile_alu_i8, o.rest_only_tile_stack_cycles_i8)
+                                    if problem.elem == "i8"
+                                    else (o.rest_only_tile_alu_i16, o.rest_only_tile_stack_cycles_i16))
+            tile_alu = base_alu + (1 if program.uses_counter else 0)
             counts["load"] += ex.loads.get("C", 0)
             counts["store"] += ex.stores.get("C", 0)
             counts["load_C"] += ex.loads.get("C", 0)
@@ -152,7 +157,7 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
             counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
             counts["alu"] += tile_alu
             counts["branch"] += o.tile_branches_taken
-            counts["cycles"] += ex.cycles + tile_alu + o.asm_tile_stack_cycles + 3 * o.tile_branches_taken
+            counts["cycles"] += ex.cycles + tile_alu + base_stack + 3 * o.tile_branches_taken
     counts["load"] += counts["load_B"] if s.b_form == "packed" else 0
     counts["store"] += counts["store_buffer"]
     return counts
