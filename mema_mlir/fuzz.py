@@ -27,7 +27,8 @@ OPTIONS = ["target=cortex-m4", "target=cortex-m3", "target=/nonexistent.json", "
            "schedule=exhaustive", "schedule=", "registers=3", "=", "target", "{", "}",
            "schedule=fixed:2x2:bytes/packed/b", "schedule=fixed:2x3:pairs/packed/ab", "schedule=fixed:1x1:x/y",
            "schedule=cmsis-nn", "fuse-requant=false", "fuse-requant=maybe", "schedule=weight:1x16",
-           "schedule=input:3x4", "schedule=weight:0x4", "schedule=input:2x7"]
+           "schedule=input:3x4", "schedule=weight:0x4", "schedule=input:2x7", "expand-weights=false",
+           "expand-weights=maybe"]
 FLAGS = ["--emit=mlir", "--emit=asm", "--emit=obj", "--emit=header", "--emit=transform",
          "--emit=llvm", "--split-input-file", "--mema-remarks", "--mema-schedule=fixed:3x1",
          "--mema-objective=energy", "--mema-target=cortex-m3", "--verify-each=false",

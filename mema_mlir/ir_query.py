@@ -79,3 +79,10 @@ def global_of(get_global: Operation) -> Operation | None:
         if op.name == "memref.global" and str(op.attributes["sym_name"]).strip('"') == symbol:
             return op
     return None
+
+
+def module_of(op: Operation) -> Operation:
+    """The builtin.module holding `op` (or `op` itself)."""
+    while op.name != "builtin.module":
+        op = op.parent
+    return op

@@ -84,6 +84,10 @@ class ModelOptions:
     # A convolution's bias and requantization done in its register tile (epilogue.py), its input
     # zero point folded into the bias; false keeps them as the separate loops upstream lowers.
     fuse_requant: bool = True
+    # Constant int8 weights may be pre-expanded to int16 pairs (faster, twice the flash). With
+    # true, mema keeps a module's weights int8 where the expanded ones would not fit the flash
+    # (passes/common.py: planned_matmuls); false keeps every op's weights int8.
+    expand_weights: bool = True
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:
@@ -119,6 +123,7 @@ class Decision:
     # or why it stays a separate loop; None for other ops.
     epilogue: str | None = None
     fused_ops: int = 0
+    note: str | None = None  # e.g. why the weights were kept int8
 
     def report_entry(self, filename: str | None = None) -> dict[str, Any]:
         """The JSON shape `--mema-report` writes; locations as `file:line:col` given the file."""
@@ -164,6 +169,7 @@ class Decision:
                 f"(A {s['a_form']}, B {s['b_form']}), {self.search} search for {self.objective}: "
                 f"{p['loads']} loads, {p['stores']} stores, {p['cycles']} est. cycles, "
                 f"{p['energy_nj']:.0f} nJ est.; {accesses / bound:.2f}x the I/O lower bound"
+                + self._epilogue_remark()
             )
         return (
             f"mema: {'conv as ' if self.op != 'linalg.matmul' else ''}{self.m}x{self.n}x{self.k} {self.elem}: "
@@ -176,11 +182,12 @@ class Decision:
         )
 
     def _epilogue_remark(self) -> str:
+        note = f"; {self.note}" if self.note else ""
         if self.epilogue is None:
-            return ""
+            return note
         if self.epilogue == "fused":
-            return "; bias and requantization fused into the tile"
-        return f"; requantization {self.epilogue}"
+            return "; bias and requantization fused into the tile" + note
+        return f"; requantization {self.epilogue}" + note
 
 
 def function_name(op: Operation) -> str:
@@ -344,6 +351,8 @@ def plan(op: Operation, options: ModelOptions, target: model.Target) -> Plan | D
         base.skipped = str(err)
         return base
     problem = describe_problem(operands, target)
+    if not options.expand_weights:
+        problem = dataclasses.replace(problem, a_expandable=False)
     fused = _fusion(op, operands, problem, options, target, base)
     if fused is not None:
         operands, problem = fused[0], fused[1]

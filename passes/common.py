@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 
 from mlir.ir import Operation
 
-from mema_mlir.ir_query import matmul_ops
+from mema_mlir.flash_budget import fit_flash
+from mema_mlir.ir_query import matmul_ops, module_of
 from mema_mlir.model import TargetError
 from mema_mlir.planning import Decision, DepthwisePlan, ModelOptions, Plan, PlanError, plan
 
@@ -40,16 +42,25 @@ def planned_matmuls(pass_name: str, options: ModelOptions, root: Operation, pass
                     decisions: list[Decision]) -> Iterator[tuple[Operation, Plan | DepthwisePlan]]:
     """Decide every matmul under `root`, recording each decision; yield the ones to rewrite.
 
-    A forced schedule that cannot apply is an error at its op and fails the pass (the
-    iteration stops there); unsupported ops are recorded as skipped and not yielded."""
+    Every op is planned before any is rewritten, so that the module's weights can be kept
+    within the flash (flash_budget.fit_flash: the analytic and exhaustive searches only; a
+    forced schedule is the user's). A forced schedule that cannot apply is an error at its op
+    and fails the pass (nothing is yielded); unsupported ops are recorded as skipped."""
     target = options.load_target()
-    for op in matmul_ops(root):
+    ops = list(matmul_ops(root))
+    plans: list[Plan | DepthwisePlan | Decision] = []
+    for op in ops:
         try:
-            result = plan(op, options, target)
+            plans.append(plan(op, options, target))
         except PlanError as err:
             op.location.emit_error(f"{pass_name}: {err}")
             pass_.signal_pass_failure()  # type: ignore[attr-defined]
             return
+    if options.expand_weights and options.schedule in ("analytic", "exhaustive"):
+        module_op = module_of(root)
+        kept_int8 = dataclasses.replace(options, expand_weights=False)
+        fit_flash(ops, plans, module_op, target, lambda op: plan(op, kept_int8, target))
+    for op, result in zip(ops, plans, strict=True):
         if isinstance(result, Decision):
             decisions.append(result)
             continue

@@ -22,6 +22,7 @@ from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
 from mema_mlir.codegen_depthwise import DepthwiseWriter
 from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
 from mema_mlir.epilogue import FusedEpilogue
+from mema_mlir.ir_query import module_of
 from mema_mlir.model.microkernel import panel_row_bytes
 from mema_mlir.planning import (
     Decision,
@@ -62,13 +63,6 @@ def _fresh_symbol(stem: str, taken: set[str]) -> str:
         index += 1
     taken.add(f"{stem}{index}")
     return f"{stem}{index}"
-
-
-def _module_of(op: Operation) -> Operation:
-    parent = op
-    while parent.name != "builtin.module":
-        parent = parent.parent
-    return parent
 
 
 def _symbols(module_op: Operation) -> set[str]:
@@ -119,7 +113,7 @@ class MemaTile(ModelOptions):
             else:
                 replaced_globals |= self._rewrite(op, chosen)
                 mla_tiles |= chosen.choice.schedule.kernel == "mla"
-        module_op = root if root.name == "builtin.module" else _module_of(root)
+        module_op = module_of(root)
         if replaced_globals:
             for dead in _unused_private_globals(module_op, replaced_globals):
                 dead.erase()
@@ -129,7 +123,7 @@ class MemaTile(ModelOptions):
     def _rewrite(self, op: Operation, chosen: Plan) -> set[str]:
         """Splice the tiled nest in place of `op`; returns the globals it re-laid out."""
         operands, schedule = chosen.operands, chosen.choice.schedule
-        module_op = _module_of(op)
+        module_op = module_of(op)
         existing = _symbols(module_op)
         new_globals: list[str] = []
         re_laid: set[str] = set()
@@ -204,7 +198,7 @@ class MemaTile(ModelOptions):
     def _rewrite_depthwise(self, op: Operation, chosen: DepthwisePlan) -> set[str]:
         """Splice a depthwise convolution's nest in place of `op`, its filter re-laid out."""
         operands = chosen.operands
-        module_op = _module_of(op)
+        module_op = module_of(op)
         symbol = f"{operands.weights_global}__mema_dw"
         values = depthwise_layout(operands.weights)
         weights_type = f"memref<{values.size}xi16>"

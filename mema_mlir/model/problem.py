@@ -42,6 +42,9 @@ class Problem:
     # accumulators start at the bias and every row reads its parameters from a table there.
     requant: bool = False
     params_memory: str = "flash"
+    # A constant int8 A may be pre-expanded to int16 pairs (twice its bytes in flash); false
+    # keeps it int8 (a module whose expanded weights would not fit the flash: planning.py).
+    a_expandable: bool = True
 
     def __post_init__(self) -> None:
         for name in ("m", "n", "k"):
@@ -50,7 +53,7 @@ class Problem:
                 raise ProblemError(f"{name} must be a positive integer, got {value!r}")
         if self.elem not in ELEMENT_BYTES:
             raise ProblemError(f"elem must be one of {', '.join(ELEMENT_BYTES)}, got {self.elem!r}")
-        for name in ("b_k_contiguous", "a_constant", "b_constant", "requant"):
+        for name in ("b_k_contiguous", "a_constant", "b_constant", "requant", "a_expandable"):
             if not isinstance(getattr(self, name), bool):
                 raise ProblemError(f"{name} must be a bool, got {getattr(self, name)!r}")
         if not isinstance(self.b_segments, int) or self.b_segments < 1 or self.k % self.b_segments:

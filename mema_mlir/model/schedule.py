@@ -163,7 +163,8 @@ def families(problem: Problem, target: Target) -> tuple[Family, ...]:
     """The kernel/form combinations this problem allows on this target, in FAMILIES order."""
     allowed: list[Family] = []
     if target.has_dsp:
-        a_forms = (["bytes", "pairs"] if problem.a_constant else ["bytes"]) if problem.elem == "i8" else ["halves"]
+        pairs = problem.a_constant and problem.a_expandable
+        a_forms = (["bytes", "pairs"] if pairs else ["bytes"]) if problem.elem == "i8" else ["halves"]
         b_forms = ["words" if problem.b_contiguous else "strided", "packed"] if problem.b_in_place else ["packed"]
         allowed += [("smlad", a, b, kept) for a in a_forms for b in b_forms for kept in KEPT]
         if stream_applies(problem):
@@ -179,7 +180,8 @@ def stream_applies(problem: Problem) -> bool:
     a K-contiguous B where it is and a row-major int32 C, with K at least one group (the last
     group is the word that ends at K)."""
     return (problem.a_constant and problem.b_in_place and problem.b_contiguous and not problem.requant
-            and problem.c_strides == (4 * problem.n, 4) and problem.k >= group_values(problem.elem))
+            and problem.c_strides == (4 * problem.n, 4) and problem.k >= group_values(problem.elem)
+            and (problem.a_expandable or problem.elem == "i16"))  # int8: A's panel is int16 pairs
 
 
 def unrolls_of(kernel: str) -> tuple[int, ...]:
