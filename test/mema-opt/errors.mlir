@@ -21,7 +21,7 @@
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{objective=speed})' 2>&1 | FileCheck %s --check-prefix=BADOPT
 // BADOPT: mema-opt: error: pass 'mema-tile' option 'objective=speed': expected one of cycles, accesses, energy
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{colour=red})' 2>&1 | FileCheck %s --check-prefix=NOOPT
-// NOOPT: mema-opt: error: pass 'mema-tile' has no option 'colour' (options: fuse-requant, objective, schedule, target)
+// NOOPT: mema-opt: error: pass 'mema-tile' has no option 'colour' (options: expand-weights, fuse-requant, objective, schedule, target)
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(mema-tile{schedule=fixed:0x2})' 2>&1 | FileCheck %s --check-prefix=BADSCHED
 // BADSCHED: error: pass 'mema-tile': schedule 'fixed:0x2': expected analytic, exhaustive, cmsis-nn, fixed:MRxNR or fixed:MRxNR:AFORM/BFORM[/KEPT] (e.g. fixed:2x2, fixed:2x2:bytes/packed/b) or weight:LINESxKR or input:LINESxKR
 // Forcing operand forms that no kernel has lists the ones that exist.
