@@ -2,77 +2,101 @@
 
 The model chooses each op's schedule alone, and for speed it often pre-expands constant int8
 weights to int16 pairs (twice their bytes). Summed over a network that can exceed the target's
-flash. So mema-tile first plans every op, adds up the constants the object will hold (every
-constant global, plus what the chosen layouts add to the weights), and while that exceeds the
-weights memory's capacity re-plans the op whose expansion adds the most with the weights kept
-int8. Code size is not known yet at this point: the compile still warns after llc when code and
-constants together exceed the flash (footprint.capacity_warnings).
+flash. mema-tile (and mema-analyze, for its report) therefore first bounds what the object's
+constants could take: every constant global of the module plus every global the chosen plans
+would add, none dropped. When that bound fits the weights memory, nothing changes. Otherwise the
+passes rewrite a copy of the module and measure the constants it really holds (re-laid copies
+shared between ops, originals that stay because something else reads them, fused
+requantization tables, parameter globals dropped), and while they exceed the capacity keep the
+weights of the original global whose pre-expansion adds the most int8, for every op that reads
+it (passes/mema_tile.py: flash_exclusions). Code size is not known at that point: the compile
+still warns after llc when code and constants together exceed the flash.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from mlir.ir import MemRefType, Operation
 
-from mema_mlir import model
 from mema_mlir.planning import Decision, DepthwisePlan, Plan
 
 _WIDTH = re.compile(r"^[a-z]+(\d+)$")  # i8, i32, f32, ...
+_COMPLEX = re.compile(r"^complex<[a-z]+(\d+)>$")
+
+
+def _element_bytes(element: str) -> int:
+    width = _WIDTH.match(element)
+    if width:
+        return max(1, int(width.group(1)) // 8)
+    complex_width = _COMPLEX.match(element)
+    if complex_width:
+        return 2 * max(1, int(complex_width.group(1)) // 8)
+    return 8  # index and anything else: the widest, so that the bound stays a bound
 
 
 def constant_bytes(module_op: Operation) -> int:
-    """Bytes of every constant memref.global of the module (what .rodata will hold before
-    mema-tile re-lays any of them out)."""
+    """Bytes of every constant memref.global of the module (what .rodata holds, alignment padding
+    left out)."""
     total = 0
     for op in module_op.regions[0].blocks[0].operations:
         operation = op.operation
         if operation.name != "memref.global" or "constant" not in operation.attributes:
             continue
         memref = MemRefType(operation.attributes["type"].value)
-        if not memref.has_static_shape:
-            continue
-        width = _WIDTH.match(str(memref.element_type))
-        total += math.prod(memref.shape) * max(1, int(width.group(1)) // 8 if width else 4)
+        if memref.has_static_shape:
+            total += math.prod(memref.shape) * _element_bytes(str(memref.element_type))
     return total
 
 
-def expansion_bytes(chosen: Plan | DepthwisePlan) -> int:
-    """What the chosen layout adds to the weights' bytes: an int8 A pre-expanded to int16 pairs
-    (zero-padded to whole groups of 4), or a depthwise filter's int16 copy."""
+def added_bytes(chosen: Plan | DepthwisePlan) -> int:
+    """Bytes of the globals mema-tile writes for this plan at most (a re-laid copy of A, a
+    transposed copy of a constant B, a fused requantization's table, a depthwise filter's int16
+    copy), counted as if nothing they replace were dropped."""
     if isinstance(chosen, DepthwisePlan):
         problem = chosen.problem
-        return problem.taps * problem.channels  # int16 instead of int8
+        return 2 * problem.taps * problem.channels + (16 * problem.channels if chosen.epilogue else 0)
     schedule, operands = chosen.choice.schedule, chosen.operands
-    if operands.a_constant is None or operands.elem != "i8" or schedule.kernel == "mla":
-        return 0
-    if schedule.a_form != "pairs":
-        return 0
+    total = 16 * operands.m if chosen.epilogue is not None else 0
+    if operands.b_constant is not None and not operands.b_k_contiguous:
+        total += operands.n * operands.k * (1 if operands.elem == "i8" else 2)
+    if operands.a_constant is None or schedule.kernel == "mla":
+        return total
     padded = -(-operands.k // 4) * 4
-    return 2 * operands.m * padded - operands.m * operands.k
+    if operands.elem == "i8":
+        return total + (2 * operands.m * padded if schedule.a_form == "pairs" else operands.m * operands.k)
+    return total + 2 * operands.m * (-(-operands.k // 2) * 2)
 
 
-def fit_flash(ops: Sequence[Operation], plans: list[Plan | DepthwisePlan | Decision], module_op: Operation,
-              target: model.Target, replan: Callable[[Operation], Plan | DepthwisePlan | Decision]) -> None:
-    """Re-plan, in place, the ops whose expanded weights make the module's constants exceed the
-    weights memory, largest expansion first, until they fit (or nothing is left to shrink)."""
-    capacity = target.memories[target.placement["weights"]].capacity_bytes
-    total = constant_bytes(module_op) + sum(expansion_bytes(p) for p in plans if not isinstance(p, Decision))
-    candidates = sorted((i for i, p in enumerate(plans) if isinstance(p, Plan) and expansion_bytes(p)),
-                        key=lambda i: -expansion_bytes(plans[i]))  # type: ignore[arg-type]
-    for index in candidates:
-        if total <= capacity:
-            return
-        before = expansion_bytes(plans[index])  # type: ignore[arg-type]
-        again = replan(ops[index])
-        if not isinstance(again, Plan):
-            continue
-        saved = before - expansion_bytes(again)
-        if saved <= 0:
-            continue
-        total -= saved
-        again.decision.note = (f"weights kept int8: pre-expanded ones would bring the module's constants to "
-                               f"{total + saved:,} bytes, more than {target.placement['weights']}'s {capacity:,}")
-        plans[index] = again
+def expansion_bytes(chosen: Plan | DepthwisePlan | Decision) -> int:
+    """What pre-expanding this op's int8 A to int16 pairs adds (0 when it does not)."""
+    if not isinstance(chosen, Plan):
+        return 0
+    schedule, operands = chosen.choice.schedule, chosen.operands
+    if operands.a_constant is None or operands.elem != "i8" or schedule.a_form != "pairs":
+        return 0
+    return 2 * operands.m * (-(-operands.k // 4) * 4) - operands.m * operands.k
+
+
+def upper_bound(module_op: Operation, plans: Sequence[Plan | DepthwisePlan | Decision]) -> int:
+    """The module's constants after mema-tile, at most: nothing dropped, nothing shared."""
+    return constant_bytes(module_op) + sum(added_bytes(p) for p in plans if not isinstance(p, Decision))
+
+
+def expanded_groups(plans: Sequence[Plan | DepthwisePlan | Decision],
+                    excluded: set[int]) -> list[tuple[int, list[int]]]:
+    """(bytes the expansion adds, indices of the ops reading that global) for every original
+    constant A that some op not yet excluded pre-expands, largest first: its readers go back to
+    int8 together, or a shared pairs copy would stay next to the new int8 one."""
+    readers: dict[str, list[int]] = {}
+    added: dict[str, int] = {}
+    for index, chosen in enumerate(plans):
+        if isinstance(chosen, Plan) and chosen.operands.a_global is not None:
+            readers.setdefault(chosen.operands.a_global, []).append(index)
+            if index not in excluded:
+                added[chosen.operands.a_global] = max(added.get(chosen.operands.a_global, 0),
+                                                      expansion_bytes(chosen))
+    groups = [(size, readers[name]) for name, size in added.items() if size > 0]
+    return sorted(groups, key=lambda group: -group[0])

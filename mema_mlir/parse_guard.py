@@ -36,22 +36,45 @@ def _code(line: str) -> str:
 
 
 def redefined_block(text: str) -> Diagnostic | None:
-    """The first block label defined twice within one region, as the parser's error."""
+    """The first block label defined twice within one region, as the parser's error. A label is
+    defined where `^name` (with its arguments, if any) is followed by `:`, wherever it stands on
+    its line; regions are tracked by braces (an attribute dictionary's are harmless)."""
+    code = "\n".join(_code(line) for line in text.splitlines())
     regions: list[set[str]] = [set()]
-    for number, line in enumerate(text.splitlines(), 1):
-        code = _code(line)
-        stripped = code.lstrip()
-        if stripped.startswith("^"):
-            match = _LABEL.match(stripped)
+    line, line_start, i = 1, 0, 0
+    while i < len(code):
+        char = code[i]
+        if char == "\n":
+            line, line_start = line + 1, i + 1
+        elif char == "{":
+            regions.append(set())
+        elif char == "}" and len(regions) > 1:
+            regions.pop()
+        elif char == "^":
+            match = _LABEL.match(code, i)
             if match:
-                label = match.group(0)
-                if label in regions[-1]:
-                    column = len(code) - len(stripped) + 1
-                    return Diagnostic("error", f"redefinition of block '{label}'", number, column)
-                regions[-1].add(label)
-        for char in code:
-            if char == "{":
-                regions.append(set())
-            elif char == "}" and len(regions) > 1:
-                regions.pop()
+                end = _after_arguments(code, match.end())
+                if end < len(code) and code[end] == ":":
+                    label = match.group(0)
+                    if label in regions[-1]:
+                        return Diagnostic("error", f"redefinition of block '{label}'", line, i - line_start + 1)
+                    regions[-1].add(label)
+                i = match.end() - 1
+        i += 1
     return None
+
+
+def _after_arguments(code: str, i: int) -> int:
+    """The position after a label's argument list (balanced parentheses) and blanks, if any."""
+    while i < len(code) and code[i] in " \t\n":
+        i += 1
+    if i < len(code) and code[i] == "(":
+        depth = 0
+        while i < len(code):
+            depth += {"(": 1, ")": -1}.get(code[i], 0)
+            i += 1
+            if depth == 0:
+                break
+        while i < len(code) and code[i] in " \t\n":
+            i += 1
+    return i

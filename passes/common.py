@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterator
 
 from mlir.ir import Operation
 
-from mema_mlir.flash_budget import fit_flash
-from mema_mlir.ir_query import matmul_ops, module_of
+from mema_mlir.ir_query import matmul_ops
 from mema_mlir.model import TargetError
 from mema_mlir.planning import Decision, DepthwisePlan, ModelOptions, Plan, PlanError, plan
 
@@ -38,28 +37,41 @@ def _one_line(err: Exception) -> str:
     return f"{type(err).__name__}: {message}"
 
 
-def planned_matmuls(pass_name: str, options: ModelOptions, root: Operation, pass_: object,
-                    decisions: list[Decision]) -> Iterator[tuple[Operation, Plan | DepthwisePlan]]:
-    """Decide every matmul under `root`, recording each decision; yield the ones to rewrite.
-
-    Every op is planned before any is rewritten, so that the module's weights can be kept
-    within the flash (flash_budget.fit_flash: the analytic and exhaustive searches only; a
-    forced schedule is the user's). A forced schedule that cannot apply is an error at its op
-    and fails the pass (nothing is yielded); unsupported ops are recorded as skipped."""
+def plan_all(options: ModelOptions, root: Operation, kept_int8: frozenset[int] = frozenset(),
+             notes: dict[int, str] | None = None
+             ) -> tuple[list[Operation], list[Plan | DepthwisePlan | Decision], PlanError | None]:
+    """Every matmul under `root` and its plan (the ops in `kept_int8`, by position, with their
+    weights kept int8 and the note given); stops at the first op whose forced schedule cannot
+    apply and returns that error."""
     target = options.load_target()
+    kept = dataclasses.replace(options, expand_weights=False)
     ops = list(matmul_ops(root))
     plans: list[Plan | DepthwisePlan | Decision] = []
-    for op in ops:
+    for index, op in enumerate(ops):
         try:
-            plans.append(plan(op, options, target))
+            chosen = plan(op, kept if index in kept_int8 else options, target)
         except PlanError as err:
-            op.location.emit_error(f"{pass_name}: {err}")
-            pass_.signal_pass_failure()  # type: ignore[attr-defined]
-            return
-    if options.expand_weights and options.schedule in ("analytic", "exhaustive"):
-        module_op = module_of(root)
-        kept_int8 = dataclasses.replace(options, expand_weights=False)
-        fit_flash(ops, plans, module_op, target, lambda op: plan(op, kept_int8, target))
+            return ops[:index + 1], plans, err
+        if notes and index in notes and not isinstance(chosen, Decision):
+            chosen.decision.note = notes[index]
+        plans.append(chosen)
+    return ops, plans, None
+
+
+def planned_matmuls(pass_name: str, options: ModelOptions, root: Operation, pass_: object,
+                    decisions: list[Decision], kept_int8: frozenset[int] = frozenset(),
+                    notes: dict[int, str] | None = None
+                    ) -> Iterator[tuple[Operation, Plan | DepthwisePlan]]:
+    """Decide every matmul under `root`, recording each decision; yield the ones to rewrite.
+
+    Every op is planned before any is rewritten (`kept_int8`: the ops whose weights stay int8 to
+    fit the flash, flash_budget.py). A forced schedule that cannot apply is an error at its op
+    and fails the pass (nothing is yielded); unsupported ops are recorded as skipped."""
+    ops, plans, error = plan_all(options, root, kept_int8, notes)
+    if error is not None:
+        ops[-1].location.emit_error(f"{pass_name}: {error}")
+        pass_.signal_pass_failure()  # type: ignore[attr-defined]
+        return
     for op, result in zip(ops, plans, strict=True):
         if isinstance(result, Decision):
             decisions.append(result)

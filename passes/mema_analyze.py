@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mema_mlir.passes.common import planned_matmuls, run_guarded
+from mema_mlir.passes.mema_tile import flash_exclusions
 from mlir.ir import Attribute, Operation
 
 from mema_mlir.planning import Decision, ModelOptions, schedule_attribute_text
@@ -26,5 +27,6 @@ class MemaAnalyze(ModelOptions):
         run_guarded("mema-analyze", root, pass_, lambda: self._run(root, pass_))
 
     def _run(self, root: Operation, pass_: object) -> None:
-        for op, chosen in planned_matmuls("mema-analyze", self, root, pass_, self.decisions):
+        kept_int8, notes = flash_exclusions(self, root)  # the same weights mema-tile keeps int8
+        for op, chosen in planned_matmuls("mema-analyze", self, root, pass_, self.decisions, kept_int8, notes):
             op.attributes["mema.schedule"] = Attribute.parse(schedule_attribute_text(chosen.decision))

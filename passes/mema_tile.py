@@ -11,17 +11,19 @@ on such an op is an error at the op.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from mema_mlir.passes.common import planned_matmuls, run_guarded
+from mema_mlir.passes.common import plan_all, planned_matmuls, run_guarded
 from mlir.ir import Context, Module, Operation, OpView, UnitAttr, Value, WalkResult
 
 from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
 from mema_mlir.codegen_depthwise import DepthwiseWriter
 from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
 from mema_mlir.epilogue import FusedEpilogue
+from mema_mlir.flash_budget import constant_bytes, expanded_groups, upper_bound
 from mema_mlir.ir_query import module_of
 from mema_mlir.model.microkernel import panel_row_bytes
 from mema_mlir.planning import (
@@ -105,9 +107,15 @@ class MemaTile(ModelOptions):
         run_guarded("mema-tile", root, pass_, lambda: self._run(root, pass_))
 
     def _run(self, root: Operation, pass_: object) -> None:
+        kept_int8, notes = flash_exclusions(self, root)
+        self.rewrite(root, pass_, self.decisions, kept_int8, notes)
+
+    def rewrite(self, root: Operation, pass_: object, decisions: list[Decision],
+                kept_int8: frozenset[int] = frozenset(), notes: dict[int, str] | None = None) -> None:
+        """Plan and rewrite every matmul under `root`."""
         replaced_globals: set[str] = set()
         mla_tiles = False
-        for op, chosen in planned_matmuls("mema-tile", self, root, pass_, self.decisions):
+        for op, chosen in planned_matmuls("mema-tile", self, root, pass_, decisions, kept_int8, notes):
             if isinstance(chosen, DepthwisePlan):
                 replaced_globals |= self._rewrite_depthwise(op, chosen)
             else:
@@ -221,6 +229,48 @@ class MemaTile(ModelOptions):
             _splice(op, module_op, new_globals, writer.write(), arguments)
             return {operands.weights_global}
         return {operands.weights_global} | _splice_fused(op, module_op, new_globals, writer.write(), arguments, epilogue)
+
+
+class _Quiet:
+    """A stand-in pass for rewriting a scratch copy of the module (no failure to signal)."""
+
+    def signal_pass_failure(self) -> None:
+        pass
+
+
+def flash_exclusions(options: ModelOptions, root: Operation) -> tuple[frozenset[int], dict[int, str]]:
+    """The ops (by position) whose weights stay int8 so that the module's constants fit the
+    target's weights memory (flash_budget.py), and each one's note. Measured on rewritten copies
+    of the module, only when the bound on the constants does not fit."""
+    if not options.expand_weights or options.schedule not in ("analytic", "exhaustive"):
+        return frozenset(), {}
+    target = options.load_target()
+    weights = target.placement["weights"]
+    capacity = target.memories[weights].capacity_bytes
+    module_op = module_of(root)
+    _, plans, error = plan_all(options, root)
+    if error is not None or upper_bound(module_op, plans) <= capacity:
+        return frozenset(), {}
+    kept: set[int] = set()
+    notes: dict[int, str] = {}
+    tile = MemaTile(**{f.name: getattr(options, f.name) for f in dataclasses.fields(ModelOptions)})
+    text = str(module_op)
+    while True:
+        copy = Module.parse(text, context=root.context)
+        tile.rewrite(copy.operation, _Quiet(), [], frozenset(kept))
+        size = constant_bytes(copy.operation)
+        if size <= capacity:
+            break
+        _, plans, _ = plan_all(options, root, frozenset(kept))
+        groups = expanded_groups(plans, kept)
+        if not groups:
+            break
+        _, indices = groups[0]
+        for index in indices:
+            kept.add(index)
+            notes[index] = (f"weights kept int8: pre-expanded, the module's constants would take {size:,} bytes, "
+                            f"more than {weights}'s {capacity:,}")
+    return frozenset(kept), notes
 
 
 def _splice_fused(op: Operation, module_op: Operation, new_globals: list[str], kernel_text: str,

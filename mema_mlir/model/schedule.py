@@ -310,6 +310,9 @@ def _stream_problems(problem: Problem, target: Target, schedule: Schedule) -> li
     name = schedule.stationarity
     if not target.has_dsp:
         return [f"target '{target.name}' has no DSP extension (SMLAD/SXTB16)"]
+    if problem.elem == "i8" and problem.a_constant and not problem.a_expandable:
+        return [f"int8 {name}-stationary blocks read the weights pre-expanded to int16 pairs, which "
+                "expand-weights=false rules out"]
     if not stream_applies(problem):
         return [f"{name}-stationary kernels need a constant A, a K-contiguous B read where it is, a "
                 f"row-major int32 C (no fused requantization) and K >= {group_values(problem.elem)}"]

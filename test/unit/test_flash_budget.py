@@ -61,3 +61,45 @@ def test_expand_weights_false_keeps_every_layer_int8(pipeline_option: str) -> No
     decisions = api.compile_module(two_layers(), emit_kind="mlir",
                                    pipeline=f"builtin.module({pipeline_option})").decisions
     assert [d.schedule["a_form"] for d in decisions] == ["bytes", "bytes"]
+
+
+def constants_after_tile(text: str, target: str) -> tuple[int, list]:
+    """The module's constant bytes after mema-tile, measured on its output, and the decisions."""
+    from mlir.ir import Context, Module
+
+    from mema_mlir.flash_budget import constant_bytes
+    result = api.compile_module(text, emit_kind="mlir", target=target,
+                                pipeline="builtin.module(mema-bufferize,mema-copies-to-linalg,mema-tile)")
+    with Context():
+        return constant_bytes(Module.parse(result.output.decode()).operation), result.decisions
+
+
+FC_TYPE = "memref<128x640xi8>"
+
+
+def layers_sharing(visibility: str) -> str:
+    """Two 128x640 layers reading one weight global (80 KiB int8, private or public)."""
+    maps = ("indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, "
+            "affine_map<(m, n, k) -> (m, n)>]")
+    body = "\n".join(
+        f"  linalg.matmul {maps} ins(%w, %b{i} : {FC_TYPE}, memref<1x640xi8>) outs(%c{i} : memref<128x1xi32>)"
+        for i in (1, 2))
+    glob = f'memref.global {visibility}constant @w : {FC_TYPE} = dense<3>'
+    return (f"{glob}\nfunc.func @f(%b1: memref<1x640xi8>, %c1: memref<128x1xi32>, %b2: memref<1x640xi8>, "
+            f"%c2: memref<128x1xi32>) {{\n  %w = memref.get_global @w : {FC_TYPE}\n{body}\n  return\n}}\n")
+
+
+def test_a_shared_expansion_is_counted_once(tmp_path: Path) -> None:
+    """Found by review: the two readers share one pairs copy (160 KiB), which fits 200 KiB; the
+    budget counted it twice and then made two copies (240 KiB)."""
+    size, decisions = constants_after_tile(layers_sharing('"private" '), small_flash_target(tmp_path, 200_000))
+    assert size <= 200_000 and [d.schedule["a_form"] for d in decisions] == ["pairs", "pairs"]
+
+
+def test_a_public_original_that_stays_is_counted(tmp_path: Path) -> None:
+    """Found by review: a public global stays next to its re-laid copy; the estimate missed it.
+    Measured, both readers go back to int8 together."""
+    size, decisions = constants_after_tile(layers_sharing(""), small_flash_target(tmp_path, 200_000))
+    assert size <= 200_000
+    assert [d.schedule["a_form"] for d in decisions] == ["bytes", "bytes"]
+    assert all("weights kept int8" in (d.note or "") for d in decisions)

@@ -28,3 +28,13 @@ def test_a_label_twice_in_one_region_is_found_where_it_is_redefined() -> None:
     found = redefined_block(text)
     assert found is not None
     assert (found.line, found.col, found.message) == (5, 3, "redefinition of block '^bb1'")
+
+
+def test_a_definition_after_an_op_on_its_line_is_found() -> None:
+    """Found by review: the label that follows an op on the same line (the parser does not care
+    about lines) aborted mema-opt; a successor list continued on the next line is a use."""
+    from pathlib import Path
+    inputs = Path(__file__).parent / "Inputs"
+    found = redefined_block((inputs / "redefined-block-same-line.mlir").read_text())
+    assert found is not None and (found.line, found.col) == (11, 34)
+    assert redefined_block((inputs / "successors-next-line.mlir").read_text()) is None
