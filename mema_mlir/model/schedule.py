@@ -46,7 +46,7 @@ from mema_mlir.model.target import Target
 
 # The unrolls of the SMLAD micro-kernel's k loop (every group moves its own pointers, so ku
 # changes only the loop control and never the registers or the legality of a tile).
-K_UNROLLS = (1, 2, 4)
+K_UNROLLS = (1, 2, 4, 8)
 MLA_UNROLLS = (1,)  # the llc-compiled MLA kernel spills more tiles when unrolled
 LOOP_ORDERS = ("ij", "ji")
 STATIONARITIES = ("output", "weight", "input")

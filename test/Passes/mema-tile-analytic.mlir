@@ -8,7 +8,7 @@
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 4x4x64 i8: tile [[MR0:[0-9]+]]x[[NR0:[0-9]+]] smlad (A bytes, B strided
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 128x1x640 i8: tile [[MR1:[0-9]+]]x1 smlad
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 33x17x35 i8: tile [[MR2:[0-9]+]]x[[NR2:[0-9]+]] smlad
-// CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 16x12x64 i8: tile [[MR3:2]]x[[NR3:3]] smlad (A pairs, B packed, A and B kept, ku 4, loop order ji)
+// CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 16x12x64 i8: tile [[MR3:2]]x[[NR3:3]] smlad (A pairs, B packed, A and B kept, ku 8, loop order ji)
 // DSP tiles only: the module is not marked for llc without loop strength reduction (see NODSP).
 // CHECK-NOT: mema.llc_disable_lsr
 
@@ -39,10 +39,12 @@ func.func @fc(%a: memref<128x640xi8>, %b: memref<1x640xi8>, %c: memref<128x1xi32
 // -----
 
 // A prime shape: nothing divides, every edge is exercised; K % 4 = 3 rest as element loads.
+// The 8 whole groups are one trip of 8: straight-line code, no loop.
 // CHECK-LABEL: func.func @prime
 // CHECK: step [[NR2]]
 // CHECK: step [[MR2]]
-// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:{{.*}}bne 1b{{.*}}ldrsb{{.*}}mla
+// CHECK-NOT: bne 1b
+// CHECK: llvm.inline_asm has_side_effects "{{.*}}smlad{{.*}}ldrsb{{.*}}mla
 // CHECK: mr = [[MR2]] : i64, nr = [[NR2]] : i64
 func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
@@ -55,7 +57,8 @@ func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi3
 // A convolution layer as a matmul: constant weights are re-laid out at compile time in panels
 // of 2 rows of int16 pairs (new global, the original dropped); the run-time activations are
 // packed per column block into a working buffer (3 columns x 64 k x 2 bytes, in .bss): one
-// packing statement per column (SXTB16 pairs, STRD), then every row block reads the buffer.
+// packing statement per column (4 words per trip: loads back to back, SXTB16 pairs, stores back
+// to back, one pointer step), then every row block reads the buffer.
 // The 2x3 tile holds both operands' slices of a step in registers (6 accumulators + 5 words +
 // 2 pointers + a counter = 14), loaded in one back-to-back burst.
 // CHECK-LABEL: module
@@ -66,7 +69,7 @@ func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi3
 // CHECK-DAG: memref.get_global @[[PANEL]]
 // CHECK-DAG: memref.get_global @[[PACK]]
 // CHECK: affine.for %{{.*}} = 0 to 12 step [[NR3]] {
-// CHECK-COUNT-3: llvm.inline_asm has_side_effects "1:\0A\09ldr {{.*}}sxtb16 {{.*}}strd
+// CHECK-COUNT-3: llvm.inline_asm has_side_effects "1:\0A\09ldr {{.*}}sxtb16 {{.*}}str {{.*}}addw {{.*}}bne 1b
 // CHECK: affine.for %{{.*}} = 0 to 16 step [[MR3]] {
 // CHECK: llvm.inline_asm has_side_effects "{{.*}}1:{{.*}}smlad{{.*}}bne 1b
 // CHECK: loop_order = "ji", mr = [[MR3]] : i64, nr = [[NR3]] : i64

@@ -19,11 +19,13 @@
 // CHECK-NOT: memref.alloc
 // The packing statement: SXTB16 only (no SSUB16: the zero point is in the bias).
 // CHECK: llvm.inline_asm has_side_effects "1:\0A\09ldr $4, [$0], #4\0A\09sxtb16 $3, $4\0A\09sxtb16 $4, $4, ror #8\0A\09strd
-// CHECK: llvm.inline_asm has_side_effects "ldr $0, [$10]\0A\09ldr $1, [$10]\0A\09ldr $2, [$10, #16]
-// CHECK-SAME: push {$9}\0A\09push {$10}\0A\091:
-// CHECK-SAME: pop {$10}\0A\09pop {$9}\0A\09ldr $6, [$10, #4]\0A\09ldr $7, [$10, #8]\0A\09ldr $11, [$10, #12]\0A\09smmla $0, $0, $6, $7\0A\09asr $0, $0, $11\0A\09ssat $0, #8, $0
+// The tile: K = 36 is 9 groups, one trip of 8 and one more, straight-line (no loop counter, so
+// the shift takes a scratch register of its own).
+// CHECK: llvm.inline_asm has_side_effects "ldr $0, [$9]\0A\09ldr $1, [$9]\0A\09ldr $2, [$9, #16]
+// CHECK-SAME: push {$8}\0A\09push {$9}\0A\09ldr
+// CHECK-SAME: pop {$9}\0A\09pop {$8}\0A\09ldr $6, [$9, #4]\0A\09ldr $7, [$9, #8]\0A\09ldr $10, [$9, #12]\0A\09smmla $0, $0, $6, $7\0A\09asr $0, $0, $10\0A\09ssat $0, #8, $0
 // Output channel c of pixel p at p * 3 + c.
-// CHECK-SAME: strb $0, [$9]\0A\09strb $1, [$9, #3]\0A\09ldr $6, [$10, #20]
+// CHECK-SAME: strb $0, [$8]\0A\09strb $1, [$8, #3]\0A\09ldr $6, [$9, #20]
 // CHECK-NOT: linalg.conv_2d_nhwc_fhwc_q
 memref.global "private" constant @bias : memref<3xi32> = dense<[-2147483648,2147483647,104005]>
 memref.global "private" constant @mult : memref<3xi32> = dense<[1581824319,1623306108,1884596761]>

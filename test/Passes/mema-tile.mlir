@@ -10,33 +10,33 @@
 
 // CHECK-LABEL: func.func @tile2x2
 // CHECK-SAME: (%[[A:.*]]: memref<8x64xi8>, %[[B:.*]]: memref<6x64xi8>, %[[C:.*]]: memref<8x6xi32>)
-// CHECK-DAG: %[[TRIPS:.*]] = arith.constant 4 : i32
+// CHECK-DAG: %[[TRIPS:.*]] = arith.constant 2 : i32
 // CHECK-DAG: memref.extract_aligned_pointer_as_index %[[A]]
 // CHECK: affine.for %{{.*}} = 0 to 6 step 2 {
 // CHECK-NEXT: affine.for %{{.*}} = 0 to 8 step 2 {
 // CHECK-NOT: llvm.load
 // CHECK: llvm.inline_asm has_side_effects "push {$[[PC:[0-9]+]]}\0A\09ldr $0, [$[[PC]]]\0A\09ldr $1, [$[[PC]], #4]\0A\09ldr $2, [$[[PC]], #24]\0A\09ldr $3, [$[[PC]], #28]\0A\09
-// 16 groups of 4 k, 4 groups per trip: 4 trips of a counted loop.
+// 16 groups of 4 k, 8 groups per trip: 2 trips of a counted loop.
 // CHECK-SAME: 1:\0A\09{{.*}}\0A\09subs $6, $6, #1\0A\09bne 1b\0A\09
 // CHECK-SAME: pop {$[[PC]]}\0A\09str $0, [$[[PC]]]\0A\09str $1, [$[[PC]], #4]\0A\09str $2, [$[[PC]], #24]\0A\09str $3, [$[[PC]], #28]"
 // CHECK-SAME: "=&r,=&r,=&r,=&r,=&r,=&r,=&r,=&r,{{(=&r,)+}}4,5,6,7,~{cc},~{memory}"
 // CHECK-SAME: %{{.*}}, %{{.*}}, %[[TRIPS]], %{{.*}} : (!llvm.ptr, !llvm.ptr, i32, !llvm.ptr)
 // CHECK-NOT: llvm.store
-// CHECK: } {mema.schedule = {{{.*}}kernel = "smlad", kr = 64 : i64, ku = 4 : i64, loop_order = "ji", mr = 2 : i64, nr = 2 : i64{{.*}}search = "fixed"{{.*}}}}
+// CHECK: } {mema.schedule = {{{.*}}kernel = "smlad", kr = 64 : i64, ku = 8 : i64, loop_order = "ji", mr = 2 : i64, nr = 2 : i64{{.*}}search = "fixed"{{.*}}}}
 // CHECK-NOT: linalg.matmul
 
-// Per trip, 4 groups of 4 int8 k: 2 SMLAD per output and group; 2 SXTB16 per row of A and per
+// Per trip, 8 groups of 4 int8 k: 2 SMLAD per output and group; 2 SXTB16 per row of A and per
 // column of B and group.
 // SMLAD-LABEL: func.func @tile2x2
 // SMLAD: llvm.inline_asm has_side_effects "push
 // SMLAD-SAME: 1:\0A
-// SMLAD-COUNT-32: smlad $
+// SMLAD-COUNT-64: smlad $
 // SMLAD-NOT: smlad
 // SMLAD: bne 1b
 // SXTB-LABEL: func.func @tile2x2
 // SXTB: llvm.inline_asm has_side_effects "push
 // SXTB-SAME: 1:\0A
-// SXTB-COUNT-32: sxtb16 $
+// SXTB-COUNT-64: sxtb16 $
 // SXTB-NOT: sxtb16
 // SXTB: bne 1b
 func.func @tile2x2(%a: memref<8x64xi8>, %b: memref<6x64xi8>, %c: memref<8x6xi32>) {

@@ -12,8 +12,9 @@ from kernels import VARIANTS, Variant, kernel_object, random_operands, run_kerne
 
 from mema_mlir.model import load_target
 from mema_mlir.model.registers import registers_needed
+from mema_mlir.model.schedule import K_UNROLLS
 
-SHAPES = [(1, 1, 1), (5, 3, 10), (7, 1, 13), (1, 11, 3), (13, 7, 17), (4, 4, 8), (6, 5, 35)]
+SHAPES = [(1, 1, 1), (5, 3, 10), (7, 1, 13), (1, 11, 3), (13, 7, 17), (4, 4, 8), (6, 5, 35), (3, 2, 70)]
 TILES = [(1, 1), (2, 2), (3, 1), (1, 4), (4, 1), (2, 3), (3, 2)]
 REGISTERS = load_target("cortex-m4").registers
 
@@ -30,7 +31,7 @@ def fitting_tile(variant: Variant, index: int) -> tuple[int, int]:
 def test_kernel_matches_numpy(variant: Variant, shape_index: int) -> None:
     m, n, k = SHAPES[shape_index]
     mr, nr = fitting_tile(variant, shape_index)
-    ku = (1, 2, 4)[shape_index % 3] if variant.kernel == "smlad" else 1
+    ku = K_UNROLLS[shape_index % len(K_UNROLLS)] if variant.kernel == "smlad" else 1
     rng = np.random.default_rng(1000 + shape_index)
     a, b, c, expected = random_operands(rng, m, n, k, variant.elem, variant.b_k_contiguous)
     result = run_kernel(kernel_object(m, n, k, mr, nr, variant, ku), a, b, c, variant, mr)

@@ -47,7 +47,7 @@ def test_counts_are_affine_in_rows_and_columns(elem: str, k: int) -> None:
             for family in families(problem, TARGET):
                 if family[0] != "smlad":
                     continue
-                for ku in (1, 4):
+                for ku in (1, 4, 8):
                     samples = {t: _counts(tile_program(tile_spec(problem, family, ku, *t), check=False))
                                for t in ((1, 1), (2, 1), (1, 2), (2, 2))}
                     names = set().union(*(s.keys() for s in samples.values())) - {"scratch"}
@@ -128,3 +128,33 @@ def test_emulator_measures_what_the_kernel_says(variant: Variant) -> None:
     b_reads = sum(count.reads for name, count in traffic.items() if name == "B" or "__mema_pack" in name)
     packing = pack_program(PackSpec(variant.elem, "rows", nr, k)).execution() if variant.b_form == "packed" else None
     assert b_reads == ex.loads["B"] + (nr * packing.loads["B"] if packing else 0)
+
+
+@pytest.mark.parametrize("elem, k", [("i8", 102), ("i16", 102), ("i8", 16), ("i8", 19)])
+def test_emulator_times_the_packing_loop(elem: str, k: int) -> None:
+    """A contiguous column's packing statement, PACK_UNROLL groups per trip (102 int8: 6 trips,
+    one group left and a rest of 2; int16: 12 trips and 3 groups left; 16 or 19 int8: one trip,
+    straight-line): its loop's est. cycles in the trace, and the packed buffer's writes, are
+    what Program.execution() says."""
+    variant = Variant("smlad", "pairs" if elem == "i8" else "halves", "packed", "ab", elem, True, True)
+    mr, nr = 2, 2
+    packing = pack_program(PackSpec(elem, "rows", nr, k))
+    tile = tile_program(tile_spec(Problem(mr, nr, k, elem=elem), ("smlad", variant.a_form, "packed", "ab"), 1, mr, nr))
+    rng = np.random.default_rng(5)
+    a, b, c, expected = random_operands(rng, mr, nr, k, elem, True)
+    result = run_kernel(kernel_object(mr, nr, k, mr, nr, variant, 1), a, b, c, variant, mr)
+    np.testing.assert_array_equal(result.outputs["C"], expected)
+    pack_writes = sum(count.writes for name, count in result.traffic.buffers.items() if "__mema_pack" in name)
+    assert pack_writes == nr * packing.execution().stores["buffer"]
+    if not packing.trips:
+        assert k < 8 * (4 if elem == "i8" else 2)  # fewer than two trips' groups
+        return
+    assert packing.trips not in (tile.trips, 1)
+    loop = sorted(address for address, count in result.exec_counts.items() if count == packing.trips)
+    assert len(loop) == nr * (len(packing.body) + 2)  # per column: the body, SUBS and BNE
+    steady = _cycles(packing.body, after_single=False)
+    expected_cycles = steady * packing.trips + packing.trips + 3 * (packing.trips - 1) + 1
+    # Each column's statement: its first load costs 1 less when llc's instruction before it
+    # was a single load or store.
+    measured = sum(result.cycles_at[address] for address in loop)
+    assert nr * expected_cycles - nr <= measured <= nr * expected_cycles
