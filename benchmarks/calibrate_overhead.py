@@ -33,23 +33,26 @@ from mema_mlir.run import check_file
 LAYERS = [(64, 125, 40), (12, 1, 64), (8, 2304, 27), (16, 2304, 8), (32, 576, 16), (64, 144, 64),
           (128, 36, 128), (256, 9, 256), (16, 1024, 27), (32, 256, 144), (64, 64, 288),
           (128, 1, 640), (8, 1, 128), (10, 1, 64), (2, 1, 256)]
-FEATURES = ("tiles", "outer", "packed_columns", "calls")
+FEATURES = ("tiles", "outer", "packed_columns", "calls", "edge")
 # The weight- and input-stationary statements ("stream") fit only their per-statement code: the
 # block, call and column figures are the micro-kernels' (fitted with --kernel smlad).
 # "rest-i8" / "rest-i16": micro-kernel tiles with no k-group (int8 K < 4, int16 K = 1), per tile.
-FITTED = {"smlad": FEATURES, "mla": FEATURES, "stream": ("tiles",), "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
+# "smlad": the full tiles run as strips (one statement per outer block, exact inside); what llc
+# adds is fitted per strip ("outer") and per inner edge tile (a statement of its own, "edge"),
+# the per-column and per-call figures kept (fitted before strips, when every tile stood alone).
+FITTED = {"smlad": ("edge", "outer"), "mla": FEATURES[:4], "stream": ("tiles",), "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
 # What the fit replaces (the outer block's taken branch stays: it is certain, not estimated).
 ZERO = {
-    "smlad": dataclasses.replace(OVERHEAD, asm_tile_alu=0, asm_tile_stack_cycles=0, pack_column_alu=0,
-                                 pack_block_alu=0, asm_outer_alu=0, call_alu=0),
+    "smlad": dataclasses.replace(OVERHEAD, asm_tile_alu=0, asm_tile_stack_cycles=0, asm_strip_alu=0,
+                                 asm_strip_stack_cycles=0),
     # tile_alu >= 1 (the model's burst count relies on an instruction between tiles): fitted on top.
     "mla": dataclasses.replace(OVERHEAD, tile_alu=1, mla_tile_stack_cycles=0, outer_alu=0, call_alu=0),
     "stream": dataclasses.replace(OVERHEAD, stream_statement_alu=0, stream_statement_stack_cycles=0),
     "rest-i8": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i8=0, rest_only_tile_stack_cycles_i8=0),
     "rest-i16": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i16=0, rest_only_tile_stack_cycles_i16=0),
 }
-NAMES = {  # the Overhead fields the four fitted figures become, per kernel
-    "smlad": ("asm_tile_alu", "asm_tile_stack_cycles", "asm_outer_alu", "pack_column_alu"),
+NAMES = {  # the Overhead fields the four fitted figures become, per kernel ("smlad": see main)
+    "smlad": ("asm_tile_alu", "asm_tile_stack_cycles", None, None),
     "mla": ("tile_alu", "mla_tile_stack_cycles", "outer_alu", None),
     "stream": ("stream_statement_alu", "stream_statement_stack_cycles", None, None),
     "rest-i8": ("rest_only_tile_alu_i8", "rest_only_tile_stack_cycles_i8", None, None),
@@ -87,7 +90,7 @@ def measure_stream(seed: int, index: int) -> dict:
     statements = -(-extent // blocks_of_lines) * -(-groups // width)
     return {
         "case": f"{m}x{n}x{k} {elem} {stationarity}:{lines}x{s.kr}",
-        "tiles": statements, "outer": -(-extent // blocks_of_lines), "packed_columns": 0, "calls": 1,
+        "tiles": statements, "outer": -(-extent // blocks_of_lines), "packed_columns": 0, "calls": 1, "edge": 0,
         "measured_cycles": check.measured["cycles"], "measured_instructions": check.measured["instructions"],
         "base_cycles": base.cycles, "base_instructions": base.instructions,
         "predicted_cycles": check.predicted["cycles"],
@@ -110,13 +113,18 @@ def measure(args: tuple[int, int, str, str]) -> dict | None:
     s = choice.schedule
     if s.kernel != ("smlad" if kernel.startswith("rest-") else kernel):
         return None
-    if kernel.startswith("rest-") and tile_spec(problem, s.family, s.ku, 1, 1).groups:
+    has_groups = tile_spec(problem, s.family, s.ku, 1, 1).groups > 0
+    if kernel.startswith("rest-") and has_groups:
         return None  # padded panels (A pairs, B packed) run the partial group as a whole one
+    if kernel == "smlad" and not has_groups:
+        return None  # below one k-group: the rest-only constants (--kernel rest-i8 / rest-i16)
     base = model.predict(problem, s, target, ZERO[kernel])
     p, q = -(-m // s.mr), -(-n // s.nr)
+    outer = p if s.loop_order == "ij" else q
+    inner_edge = (n % s.nr if s.loop_order == "ij" else m % s.mr) != 0
     return {
         "case": f"{m}x{n}x{k} {elem} {'nk' if b_kn else 'kn'}{' const' if a_constant else ''}",
-        "tiles": p * q, "outer": p if s.loop_order == "ij" else q,
+        "tiles": p * q, "outer": outer, "edge": outer if inner_edge else 0,
         "packed_columns": n if s.b_form == "packed" else 0, "calls": 1,
         "measured_cycles": check.measured["cycles"], "measured_instructions": check.measured["instructions"],
         "base_cycles": base.cycles, "base_instructions": base.instructions,
@@ -155,11 +163,14 @@ def main() -> None:
     cycles = fit(rows, "measured_cycles", "base_cycles", args.kernel)
     # ALU instructions per tile/block/column/call; the cycles beyond them per tile are the
     # spill/reload traffic (and load-use stalls) llc adds around the statement.
-    tile_alu, outer_alu, column_alu, call_alu = (round(v) for v in instructions)
+    tile_alu, outer_alu, column_alu, call_alu, edge_alu = (round(v) for v in instructions)
     stack_cycles = max(0, round(cycles[0] - instructions[0]))
     tile_name, stack_name, outer_name, column_name = NAMES[args.kernel]
     base_tile = ZERO[args.kernel].tile_alu if args.kernel == "mla" else 0
     changes = {tile_name: base_tile + tile_alu, stack_name: stack_cycles}
+    if args.kernel == "smlad":  # per inner edge tile (a statement of its own) and per strip
+        changes = {"asm_tile_alu": edge_alu, "asm_tile_stack_cycles": max(0, round(cycles[4] - instructions[4])),
+                   "asm_strip_alu": outer_alu, "asm_strip_stack_cycles": max(0, round(cycles[1] - instructions[1]))}
     if outer_name:
         changes.update({outer_name: outer_alu, "call_alu": call_alu})
     if column_name:
@@ -167,7 +178,7 @@ def main() -> None:
     fitted = Overhead(**{**dataclasses.asdict(OVERHEAD), **changes})
     print(f"fitted on {len(rows)} {args.kernel} runs: " + " ".join(f"{k}={v}" for k, v in changes.items()) + " "
           f"(cycles per tile {cycles[0]:.1f}, per block {cycles[1]:.1f}, per packed column {cycles[2]:.1f}, "
-          f"per call {cycles[3]:.1f})")
+          f"per call {cycles[3]:.1f}, per inner edge tile {cycles[4]:.1f})")
     errors_before = [abs(r["predicted_cycles"] - r["measured_cycles"]) / r["measured_cycles"] for r in rows]
     errors_after = []
     for r in rows:

@@ -3,7 +3,8 @@
 llc annotates every loop header ("This Inner Loop Header" for innermost loops); a loop's body runs
 from its header label to the last branch back to it. The DSP micro-kernels are inline assembly
 (between llc's @APP and @NO_APP markers), whose loops llc does not annotate: a label there with
-a later branch back to it is a loop too, and the llc loop around it is then not innermost.
+a later branch back to it is a loop too, and the llc loop around it is then not innermost (nor
+is an inline-asm loop around another: a strip's loop over its tiles).
 Tests and `mema-opt` use this to check that the inner loop holds exactly the expected SMLADs and
 never touches the stack (no spill).
 """
@@ -102,11 +103,17 @@ def innermost_loops(asm: str) -> list[Loop]:
         body = _body(lines, index + 1, header_match.group(1), ".Lfunc_end")
         if body is not None:
             llc_loops.append(_loop(function, header_match.group(1), body))
-    # An llc loop that holds an inline-asm loop is not innermost.
+    # An llc loop that holds an inline-asm loop is not innermost, nor is an inline-asm loop that
+    # holds another (a strip's loop over tiles around a tile's k loop).
     nested = {(loop.function, tuple(loop.instructions)) for loop in llc_loops
               if any(a.function == loop.function and a.instructions[-1] in loop.instructions
                      and _contains(loop.instructions, a.instructions) for a in asm_loops)}
-    return [loop for loop in llc_loops if (loop.function, loop.instructions) not in nested] + asm_loops
+    outer_asm = {id(loop) for loop in asm_loops
+                 if any(other is not loop and other.function == loop.function
+                        and len(other.instructions) < len(loop.instructions)
+                        and _contains(loop.instructions, other.instructions) for other in asm_loops)}
+    return ([loop for loop in llc_loops if (loop.function, loop.instructions) not in nested]
+            + [loop for loop in asm_loops if id(loop) not in outer_asm])
 
 
 def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:

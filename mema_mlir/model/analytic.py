@@ -26,9 +26,12 @@ from dataclasses import dataclass
 
 from mema_mlir.model.costs import (
     COLS,
+    EDGE,
+    MONOMIALS,
     OUTER,
     ROWS,
     Rates,
+    dot,
     k_loops,
     monomials,
     objective_value,
@@ -39,6 +42,7 @@ from mema_mlir.model.ranking import RankKey, key_at
 from mema_mlir.model.registers import Family
 from mema_mlir.model.schedule import (
     FAMILY_RANK,
+    LOOP_ORDERS,
     Schedule,
     families,
     grid_extent,
@@ -73,15 +77,15 @@ def best_ku(problem: Problem, family: Family) -> int:
 
 
 def best_order(problem: Problem, family: Family, r: Rates, mr: int, nr: int) -> str:
-    """Put the dimension with fewer blocks outside (ties and free outer loops: "ij"); a packed
-    B fixes "ji", a stationary block "ij"."""
+    """The loop order with fewer est. cycles for this tile (ties: "ij"); the order changes no
+    data access, only the outer loop's iterations, which dimension's edge tiles stand alone and
+    the strips' steps, so this is the rank key's choice for every objective. A packed B fixes
+    "ji", a stationary block "ij"."""
     orders = loop_orders(family)
     if len(orders) == 1:
         return orders[0]
-    rows, cols = grid_extent(problem, family)
-    p = -(-rows // mr)
-    q = -(-cols // nr)
-    return "ji" if r.cycles[OUTER] > 0 and q < p else "ij"
+    cycles = {order: dot(r.cycles, monomials(problem, mr, nr, order, family=family)) for order in orders}
+    return min(orders, key=lambda order: (cycles[order], LOOP_ORDERS.index(order)))
 
 
 def balanced(problem: Problem, mr: int, nr: int, family: Family | None = None) -> tuple[int, int]:
@@ -89,6 +93,31 @@ def balanced(problem: Problem, mr: int, nr: int, family: Family | None = None) -
     the family's grid)."""
     rows, cols = grid_extent(problem, family) if family is not None else (problem.m, problem.n)
     return -(-rows // -(-rows // mr)), -(-cols // -(-cols // nr))
+
+
+def _edge_free(extent: int, size: int) -> int:
+    """The largest tile size <= `size` that divides `extent`: as many blocks or the fewest more
+    that leave no edge tile (the smallest divisor of extent >= ceil(extent / size))."""
+    blocks = -(-extent // size)
+    while extent % blocks:
+        blocks += 1
+    return extent // blocks
+
+
+def edge_free_variants(problem: Problem, family: Family, r: Rates, mr: int, nr: int) -> list[tuple[int, int]]:
+    """The balanced tile, and where the inner dimension's edge tile costs more than a tile in
+    a strip (r's EDGE coefficient), the same tile shrunk to divide M (loop order "ji") or N
+    ("ij") exactly. More blocks cost more on every other monomial, so along one dimension the
+    best is either the balanced size or the largest size with no edge: these candidates keep
+    the analytic choice exact."""
+    out = [(mr, nr)]
+    if r.cycles[EDGE] <= 0:
+        return out
+    rows, cols = grid_extent(problem, family)
+    for variant in ((_edge_free(rows, mr), nr), (mr, _edge_free(cols, nr))):
+        if variant not in out:
+            out.append(variant)
+    return out
 
 
 def staircase(problem: Problem, target: Target, family: Family) -> list[tuple[int, int]]:
@@ -108,7 +137,7 @@ def staircase(problem: Problem, target: Target, family: Family) -> list[tuple[in
 
 def objective_coefficients(problem: Problem, target: Target, objective: str, r: Rates) -> list[float]:
     """The objective's coefficient on each monomial (it is linear in them)."""
-    unit = [tuple(1 if j == i else 0 for j in range(6)) for i in range(6)]
+    unit = [tuple(1 if j == i else 0 for j in range(MONOMIALS)) for i in range(MONOMIALS)]
     return [objective_value(objective, problem, target, r, x) for x in unit]
 
 
@@ -144,11 +173,11 @@ def analytic_choice(problem: Problem, target: Target, objective: str) -> Analyti
         r = rates(problem, family, ku)
         rank = FAMILY_RANK[family]
         for corner in staircase(problem, target, family):
-            mr, nr = balanced(problem, *corner, family)
-            order = best_order(problem, family, r, mr, nr)
-            relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
-            bound = objective_value(objective, problem, target, r, relaxed)
-            candidates.append((bound, rank, -mr, -nr, family, ku, order, r))
+            for mr, nr in edge_free_variants(problem, family, r, *balanced(problem, *corner, family)):
+                order = best_order(problem, family, r, mr, nr)
+                relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
+                bound = objective_value(objective, problem, target, r, relaxed)
+                candidates.append((bound, rank, -mr, -nr, family, ku, order, r))
     candidates.sort(key=lambda c: c[:4])
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0

@@ -20,7 +20,18 @@ from functools import lru_cache
 
 from mema_mlir.model.kernel_counts import clear_kernel_problem_caches, family_affine
 from mema_mlir.model.kernels import group_k, mla_shape
-from mema_mlir.model.microkernel import Execution, PackSpec, TileSpec, pack_program, tile_sides
+from mema_mlir.model.microkernel import (
+    STRIP_INNER,
+    Execution,
+    PackSpec,
+    StripSpec,
+    TileSpec,
+    pack_program,
+    strip_deltas,
+    strip_forms,
+    strip_program,
+    tile_sides,
+)
 from mema_mlir.model.overhead import (
     OVERHEAD,
     Overhead,
@@ -41,8 +52,12 @@ from mema_mlir.model.timing import (
     multiple_cycles,
 )
 
-# Coefficient vectors are indexed by these monomials.
-ONE, ROWS, COLS, OUTPUTS, TILES, OUTER = range(6)
+# Coefficient vectors are indexed by these monomials. The last three split the tiles by how
+# they are emitted when the full tiles of a block row (column) run as one strip statement:
+# EDGE the inner dimension's edge tiles (statements of their own, llc's code around each),
+# STRIP_IJ / STRIP_JI the tiles inside strips for that loop order (each adds the strip's step).
+ONE, ROWS, COLS, OUTPUTS, TILES, OUTER, EDGE, STRIP_IJ, STRIP_JI = range(9)
+MONOMIALS = 9
 Vector = tuple[float, ...]
 
 # Data accesses: A, B (from their own memories), the packing buffer (reads and writes), C, and
@@ -53,6 +68,9 @@ QUANTITIES = TRAFFIC + (
     "extend", "alu", "dsp_mac", "mul", "branch", "load_multiple", "store_multiple",
     # LDRD / STRD instructions: each is two of the loads (stores) above but one instruction.
     "load_double", "store_double",
+    # LDR / STR of the stack inside a statement (C's address saved over the k loop, a strip's
+    # end address): instructions, not data accesses.
+    "stack_load", "stack_store",
 )
 
 
@@ -73,8 +91,8 @@ class Rates:
 
 
 def _vec(one: float = 0, rows: float = 0, cols: float = 0, outputs: float = 0, tiles: float = 0,
-         outer: float = 0) -> Vector:
-    return (one, rows, cols, outputs, tiles, outer)
+         outer: float = 0, edge: float = 0, strip_ij: float = 0, strip_ji: float = 0) -> Vector:
+    return (one, rows, cols, outputs, tiles, outer, edge, strip_ij, strip_ji)
 
 
 def _add(a: Vector, b: Vector) -> Vector:
@@ -82,7 +100,8 @@ def _add(a: Vector, b: Vector) -> Vector:
 
 
 def dot(c: Vector, x: Vector) -> float:
-    return c[0] * x[0] + c[1] * x[1] + c[2] * x[2] + c[3] * x[3] + c[4] * x[4] + c[5] * x[5]
+    return (c[0] * x[0] + c[1] * x[1] + c[2] * x[2] + c[3] * x[3] + c[4] * x[4] + c[5] * x[5]
+            + c[6] * x[6] + c[7] * x[7] + c[8] * x[8])
 
 
 @dataclass(frozen=True)
@@ -197,7 +216,7 @@ def _pack_execution(spec: PackSpec) -> Execution:
     return pack_program(spec).execution()
 
 
-_ZERO: Vector = (0, 0, 0, 0, 0, 0)
+_ZERO: Vector = (0,) * MONOMIALS
 # Which micro-kernel count is which quantity, B's reads going to the buffer when B is packed.
 _SMLAD_QUANTITY_OF: dict[bool, tuple[tuple[tuple[str, str], str], ...]] = {
     packed: ((("load", "A"), "loads_a"), (("load_bytes", "A"), "bytes_a"),
@@ -206,7 +225,8 @@ _SMLAD_QUANTITY_OF: dict[bool, tuple[tuple[tuple[str, str], str], ...]] = {
              (("class", "extend"), "extend"), (("class", "dsp_mac"), "dsp_mac"), (("class", "mul"), "mul"),
              (("load", "C"), "loads_c"), (("store", "C"), "stores_c"), (("load_bytes", "C"), "bytes_c_read"),
              (("store_bytes", "C"), "bytes_c_write"), (("load", "Q"), "loads_q"), (("load_bytes", "Q"), "bytes_q"),
-             (("class", "load_double"), "load_double"), (("class", "store_double"), "store_double"))
+             (("class", "load_double"), "load_double"), (("class", "store_double"), "store_double"),
+             (("class", "stack_load"), "stack_load"), (("class", "stack_store"), "stack_store"))
     for packed in (False, True)
 }
 
@@ -241,13 +261,13 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         rows, cols = f21 - f11 - both, f12 - f11 - both
         const = f11 - rows - cols - both
         assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
-        return (0, rows, cols, both, const, 0)
+        return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
 
     per_key: dict[tuple[str, str], Vector] = {}
     for key, (const, rows, cols, both) in coefficients.items():
         # Counts grow with the tile: the optimiser's monotonicity needs no negative coefficient.
         assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, key, const, rows, cols, both)
-        per_key[key] = (0, rows, cols, both, const, 0)
+        per_key[key] = _vec(rows=rows, cols=cols, outputs=both, tiles=const)
     vectors = dict.fromkeys(QUANTITIES, _ZERO)
     for key, name in _SMLAD_QUANTITY_OF[packed]:
         vectors[name] = per_key.get(key, _ZERO)
@@ -258,16 +278,27 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     kernel_alu = per_tile(("class", "alu"), _ZERO)
     kernel_branch = per_tile(("class", "branch"), _ZERO)
     call, call_cycles = _call_vectors(overhead)
-    vectors["alu"] = _add(_add(kernel_alu, call["alu"]), _vec(tiles=tile_alu, outer=overhead.asm_outer_alu))
-    vectors["branch"] = _add(kernel_branch, _vec(tiles=overhead.tile_branches_taken,
-                                                 outer=overhead.outer_branches_taken))
+    # llc's code around a tile of its own (every tile; with strips only the inner edge tiles).
+    own_cycles = tile_alu + stack_cycles + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken
+    if problem.requant:
+        own = {"alu": _vec(tiles=tile_alu), "branch": _vec(tiles=overhead.tile_branches_taken)}
+        own_cycle_vector = _vec(tiles=own_cycles)
+        strip_vectors: dict[str, Vector] = {}
+        strip_cycles = _ZERO
+    else:
+        own = {"alu": _vec(edge=tile_alu), "branch": _vec(edge=overhead.tile_branches_taken)}
+        own_cycle_vector = _vec(edge=own_cycles)
+        strip_vectors, strip_cycles = _strip_vectors(problem, family, ku, bool(loops), overhead)
+    vectors["alu"] = _add(_add(_add(kernel_alu, call["alu"]), own["alu"]), _vec(outer=overhead.asm_outer_alu))
+    vectors["branch"] = _add(_add(kernel_branch, own["branch"]), _vec(outer=overhead.outer_branches_taken))
     # PUSH/POP: the call's, and each tile's save of C's address inside its micro-kernel.
     for name in ("store_multiple", "load_multiple"):
         vectors[name] = _add(call[name], per_tile(("class", name), _ZERO))
+    for name, vector in strip_vectors.items():
+        vectors[name] = _add(vectors[name], vector)
     cycles = _add(_add(affine(*sample_cycles), call_cycles), call["alu"])
-    cycles = _add(cycles, _vec(tiles=tile_alu + stack_cycles
-                               + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
-                               outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
+    cycles = _add(_add(cycles, own_cycle_vector), strip_cycles)
+    cycles = _add(cycles, _vec(outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
     if packed:
         pack = _pack_execution(pack_spec(problem, 1))
         n = problem.n * problem.b_segments  # packing statements: one per column and segment
@@ -283,6 +314,47 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         cycles = _add(cycles, _vec(one=n * (pack.cycles + overhead.pack_column_alu),
                                    outer=overhead.pack_block_alu))
     return Rates(vectors, cycles)
+
+
+@lru_cache(maxsize=4096)
+def strip_step(problem: Problem, family: Family, ku: int, loop_order: str) -> Execution:
+    """One tile's step inside a strip of this problem and family (its instructions are the
+    same for every tile: microkernel.strip_forms), its BNE counted taken."""
+    _, a_form, b_form, kept = family
+    inner = STRIP_INNER[loop_order]
+    facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides, inner)
+    a, b = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, 1, 1)
+    spec = TileSpec(problem.elem, a, b, kept, ku, problem.k, *problem.c_strides)
+    strip = strip_program(StripSpec(spec, 1, strip_deltas(*facts, 1, 1), strip_forms(*facts)), check=False)
+    return strip.step_execution()
+
+
+def strip_first_tile_saving(problem: Problem, family: Family, ku: int) -> int:
+    """Whether a strip's first tile starts with a single access that pipelines after the
+    strip's entry (the same for every tile size of a family: C's code starts the same way)."""
+    _, a_form, b_form, kept = family
+    a, b = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, 1, 1)
+    spec = TileSpec(problem.elem, a, b, kept, ku, problem.k, *problem.c_strides)
+    facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides, "rows")
+    return strip_program(StripSpec(spec, 1, strip_deltas(*facts, 1, 1), strip_forms(*facts)), check=False).first_tile_saving
+
+
+def _strip_vectors(problem: Problem, family: Family, ku: int, counter: bool,
+                   overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
+    """What strips add: per tile in a strip, its step (exact, by loop order); per strip (one per
+    outer block), its entry PUSH and exit ADD, the last BNE not taken, and llc's code around the
+    statement (estimated: overhead.asm_strip_*; the counter's first value when the tile loops)."""
+    vectors: dict[str, Vector] = {}
+    steps = {order: strip_step(problem, family, ku, order) for order in ("ij", "ji")}
+    saving = strip_first_tile_saving(problem, family, ku)
+    for cls, name in (("alu", "alu"), ("branch", "branch"), ("stack_load", "stack_load")):
+        vectors[name] = _vec(strip_ij=steps["ij"].by_class.get(cls, 0), strip_ji=steps["ji"].by_class.get(cls, 0))
+    strip_alu = overhead.asm_strip_alu + (1 if counter else 0)
+    vectors["alu"] = _add(vectors["alu"], _vec(outer=strip_alu + 1))  # + the exit's ADD SP
+    vectors["stack_store"] = _vec(outer=1)  # the entry's save of the end address
+    cycles = _vec(outer=strip_alu + overhead.asm_strip_stack_cycles + SINGLE_LOAD_STORE + 1 - TAKEN_PENALTY - saving,
+                  strip_ij=steps["ij"].cycles, strip_ji=steps["ji"].cycles)
+    return vectors, cycles
 
 
 def stream_spec(problem: Problem, family: Family, lines: int, groups: int) -> StreamSpec:
@@ -341,7 +413,7 @@ def _stream_rates(problem: Problem, family: Family, overhead: Overhead) -> Rates
         rows, cols = f21 - f11 - both, f12 - f11 - both
         const = f11 - rows - cols - both
         assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
-        return (0, rows, cols, both, const, 0)
+        return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
 
     (s11, c11), (s21, c21), (s12, c12), (s22, c22) = samples
     per_key = {key: affine(s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
@@ -387,18 +459,25 @@ def clear_problem_caches() -> None:
 
 def monomials(problem: Problem, mr: float, nr: float, loop_order: str, exact: bool = True,
               family: Family | None = None) -> Vector:
-    """(1, M*q, N*p, M*N, p*q, outer) for a tile; exact=False gives the continuous relaxation.
+    """(1, M*q, N*p, M*N, p*q, outer, edge tiles, strip tiles for "ij", for "ji") for a tile;
+    exact=False gives the continuous relaxation.
     For a weight- (input-) stationary family, (mr, nr) are the kept block's lines and k-groups
     on the grid of M (N) lines by ceil(K / group) groups (schedule.grid_extent)."""
     rows, cols = grid_extent(problem, family) if family is not None else (problem.m, problem.n)
     if exact:
         p = -(-rows // int(mr))
         q = -(-cols // int(nr))
+        # The inner dimension's edge: one tile per outer block outside the strip.
+        inner_edge = cols % int(nr) != 0 if loop_order == "ij" else rows % int(mr) != 0
     else:
         p = rows / mr
         q = cols / nr
+        inner_edge = False  # relaxed: every tile in a strip (edge tiles cost more: a lower bound)
     outer = p if loop_order == "ij" else q
-    return (1, rows * q, cols * p, rows * cols, p * q, outer)
+    edge = outer if inner_edge else 0
+    strips = p * q - edge
+    return (1, rows * q, cols * p, rows * cols, p * q, outer, edge,
+            strips if loop_order == "ij" else 0, strips if loop_order == "ji" else 0)
 
 
 def schedule_monomials(problem: Problem, schedule: Schedule) -> Vector:
@@ -498,8 +577,8 @@ def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
     loads = v["loads_a"] + v["loads_b"] + v["loads_buf"] + v["loads_c"] + v["loads_q"]
     stores = v["stores_c"] + v["stores_buf"]
     by_class = {
-        "load": loads - 2 * v["load_double"],  # instructions: an LDRD is one, for two loads
-        "store": stores - 2 * v["store_double"],
+        "load": loads - 2 * v["load_double"] + v["stack_load"],  # an LDRD is one, for two loads
+        "store": stores - 2 * v["store_double"] + v["stack_store"],
         "load_double": v["load_double"],
         "store_double": v["store_double"],
         "extend": v["extend"],

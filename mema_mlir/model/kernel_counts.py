@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from mema_mlir.model.microkernel import (
     _CYCLES,
+    _SINGLE,
     Execution,
     Insn,
     Side,
@@ -25,10 +26,9 @@ from mema_mlir.model.microkernel import (
     _resolve,
     _TileWriter,
     c_lines_need_steps,
+    pipelines,
     requant_access,
 )
-
-_SINGLE = ("load", "store")
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def summarize(insns: tuple[Insn, ...] | list[Insn]) -> Run:
             key = (f"{kind}_bytes", insn.operand)
             counts[key] = counts.get(key, 0) + insn.accesses * insn.access_bytes
         single = insn.cls in _SINGLE
-        cycles += 1 if single and previous_single else _CYCLES[insn.cls]
+        cycles += 1 if single and previous_single and not insn.address_from_previous else _CYCLES[insn.cls]
         previous_single = single
-    return Run(tuple(sorted(counts.items())), cycles, insns[0].cls in _SINGLE, insns[-1].cls in _SINGLE, False)
+    return Run(tuple(sorted(counts.items())), cycles, pipelines(insns[0]), insns[-1].cls in _SINGLE, False)
 
 
 def then(first: Run, second: Run) -> Run:

@@ -29,7 +29,8 @@ K-strided int16 packed by PKHBT. Both operands split the same way, so products p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -166,6 +167,8 @@ class Insn:
     operand: str = ""  # memory instructions: "A" | "B" | "buffer"
     accesses: int = 0
     access_bytes: int = 0  # per access
+    # Its address register is the destination of the load right before it: no pipelining.
+    address_from_previous: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ class Program:
             # The first trip follows the prologue, the others the taken BNE; SUBS per trip,
             # BNE taken on every trip but the last (1 + 2 cycles), then 1.
             steady = _cycles(self.body, after_single=False)
-            first = steady - 1 if previous_single and self.body[0].cls in ("load", "store") else steady
+            first = steady - 1 if previous_single and pipelines(self.body[0]) else steady
             cycles += first + (self.trips - 1) * steady
             by_class["alu"] = by_class.get("alu", 0) + self.trips
             by_class["branch"] = by_class.get("branch", 0) + self.trips
@@ -259,12 +262,36 @@ class Program:
 
 def _ends_single(insns: tuple[Insn, ...], default: bool) -> bool:
     """Whether the last instruction of a run is a single load or store."""
-    return insns[-1].cls in ("load", "store") if insns else default
+    return insns[-1].cls in _SINGLE if insns else default
 
 
-# PUSH/POP of one register: 1 + 1 cycles.
-_CYCLES = {"load": 2, "store": 2, "load_double": 3, "store_double": 3, "extend": 1, "alu": 1,
+# PUSH/POP of one register: 1 + 1 cycles. "stack_load" / "stack_store": an LDR / STR of the
+# stack (single loads and stores for the timing table, no data access).
+_SINGLE = ("load", "store", "stack_load", "stack_store")
+_CYCLES = {"load": 2, "store": 2, "stack_load": 2, "stack_store": 2, "load_double": 3, "store_double": 3, "extend": 1, "alu": 1,
            "dsp_mac": 1, "mul": 1, "branch": 1, "store_multiple": 2, "load_multiple": 2}
+
+
+def pipelines(insn: Insn) -> bool:
+    """Whether the instruction costs 1 cycle right after a single load or store."""
+    return insn.cls in _SINGLE and not insn.address_from_previous
+
+
+def stack_save(register: str) -> Insn:
+    """Put a register on the stack: STR with writeback, whatever the register (PUSH of one
+    register assembles to a 16-bit PUSH for r0-r7 but to this STR for r8-r12 and lr, and the
+    two time differently: a single store lets the next load pipeline, a PUSH does not)."""
+    return Insn(f"str {{{register}}}, [sp, #-4]!", "stack_store")
+
+
+def stack_restore(register: str) -> Insn:
+    """Take a register back from the stack (LDR with post-increment, see stack_save)."""
+    return Insn(f"ldr {{{register}}}, [sp], #4", "stack_load")
+
+
+def _after_restore(insn: Insn) -> Insn:
+    """An access right after stack_restore through the restored register: not pipelined."""
+    return dataclasses.replace(insn, address_from_previous=True)
 
 
 def _cycles(insns: tuple[Insn, ...], *, after_single: bool) -> int:
@@ -273,8 +300,8 @@ def _cycles(insns: tuple[Insn, ...], *, after_single: bool) -> int:
     total = 0
     previous_single = after_single
     for insn in insns:
-        single = insn.cls in ("load", "store")
-        total += 1 if single and previous_single else _CYCLES[insn.cls]
+        single = insn.cls in _SINGLE
+        total += 1 if single and previous_single and not insn.address_from_previous else _CYCLES[insn.cls]
         previous_single = single
     return total
 
@@ -628,8 +655,8 @@ class _TileWriter:
         far, near = (spec.c_row_bytes, spec.c_col_bytes) if by_rows else (spec.c_col_bytes, spec.c_row_bytes)
         outer, inner = (rows, cols) if by_rows else (cols, rows)
         step = c_lines_need_steps(far, near)
-        prologue = [Insn("push {{t0}}", "store_multiple")]
-        epilogue = [Insn("pop {{t0}}", "load_multiple")]
+        prologue = [stack_save("t0")]
+        epilogue = [stack_restore("t0")]
         for mnemonic, cls, out in (("ldr", "load", prologue), ("str", "store", epilogue)):
             if step:
                 out.append(Insn(f"movw {{t1}}, #{far & 0xFFFF}", "alu"))
@@ -644,6 +671,8 @@ class _TileWriter:
                     out.append(Insn(f"{mnemonic} {{c{row}_{col}}}, {address}", cls, "C", 1, 4))
                 if step:  # after every line, the last included: counts stay c0 + c1*lines
                     out.append(Insn("add {t0}, {t0}, {t1}", "alu"))
+        if not step:  # the first store's address is the register just restored
+            epilogue[1] = _after_restore(epilogue[1])
         return prologue, epilogue, (("c", "t0"),)
 
 
@@ -693,8 +722,8 @@ def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
             offset = row * REQUANT_ROW_BYTES + REQUANT_BIAS
             address = f"[{{t1}}, #{offset}]" if offset else "[{t1}]"
             prologue.append(Insn(f"ldr {accumulator(row, col)}, {address}", "load", "Q", 1, 4))
-    prologue += [Insn("push {{t0}}", "store_multiple"), Insn("push {{t1}}", "store_multiple")]
-    epilogue = [Insn("pop {{t1}}", "load_multiple"), Insn("pop {{t0}}", "load_multiple")]
+    prologue += [stack_save("t0"), stack_save("t1")]
+    epilogue = [stack_restore("t1"), stack_restore("t0")]
     for row in range(rows):
         base = row * REQUANT_ROW_BYTES
         for reg, field_offset in ((multiplier, REQUANT_MULTIPLIER), (addend, REQUANT_ADDEND),
@@ -730,6 +759,172 @@ def tile_program(spec: TileSpec, check: bool = True) -> Program:
     """The k loop of one register tile. ValueError if an offset cannot be encoded, unless
     `check` is off (for counting: the counts do not depend on the offsets' values)."""
     return _TileWriter(spec, check).build()
+
+
+# ---- strips: the full tiles of a block row (or column) in one statement ------------------
+
+POINTER_STEP_FORMS = ("none", "imm", "wide16", "wide32")
+
+
+def pointer_step_form(deltas: Iterable[int]) -> str:
+    """How a pointer moves by each of these byte distances with one instruction form (chosen per
+    problem, so that every tile's step has the same instructions): not at all when all are 0,
+    an ADDW/SUBW immediate up to 4095, else MOVW (and MOVT past 16 bits) into t1 and ADD/SUB."""
+    largest = max((abs(d) for d in deltas), default=0)
+    if largest == 0:
+        return "none"
+    if largest <= MAX_ADD_IMMEDIATE:
+        return "imm"
+    return "wide16" if largest <= 0xFFFF else "wide32"
+
+
+def _pointer_step(name: str, delta: int, form: str) -> list[Insn]:
+    if form == "none":
+        return []
+    add, size = ("add", delta) if delta >= 0 else ("sub", -delta)
+    if form == "imm":
+        return [Insn(f"{add}w {{{name}}}, {{{name}}}, #{size}", "alu")]
+    out = [Insn(f"movw {{t1}}, #{size & 0xFFFF}", "alu")]
+    if form == "wide32":
+        out.append(Insn(f"movt {{t1}}, #{size >> 16}", "alu"))
+    out.append(Insn(f"{add} {{{name}}}, {{{name}}}, {{t1}}", "alu"))
+    return out
+
+
+@dataclass(frozen=True)
+class StripSpec:
+    """The full tiles of one block row or column, one after another in one statement.
+
+    Each tile is `tile`'s program (C's address in t0, pushed during its k loop); after its
+    stores, the step moves t0, pa and pb from where the tile left them to the next tile's
+    start (`deltas`, bytes, with the per-problem `forms` of pointer_step_form), resets the loop
+    counter, and compares t0 with the end address (C after the last tile: it enters in t1 and
+    waits on the stack under t0 for the whole strip)."""
+
+    tile: TileSpec
+    tiles: int
+    deltas: tuple[int, int, int]  # pa, pb, t0 (t0 from where the tile's stores leave it)
+    forms: tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Strip:
+    """An inline-asm statement looping over `tiles` tiles: entry, `2:` tile + step, `bne 2b`,
+    exit. Duck-types Program for inline_asm (lines, scratch)."""
+
+    tile: Program
+    tiles: int
+    entry: tuple[Insn, ...]
+    step: tuple[Insn, ...]  # after the tile's epilogue, without the closing BNE
+    exit: tuple[Insn, ...]
+
+    @property
+    def scratch(self) -> int:
+        return self.tile.scratch
+
+    @property
+    def preloaded(self) -> tuple[tuple[str, str], ...]:
+        return (*self.tile.preloaded, ("e", "t1"))
+
+    def lines(self) -> list[str]:
+        return ([i.text for i in self.entry] + ["2:"] + self.tile.lines() + [i.text for i in self.step]
+                + ["bne 2b"] + [i.text for i in self.exit])
+
+    def step_execution(self) -> Execution:
+        """One tile's step (its BNE counted taken): what every tile of a strip adds to its
+        program; the strip's last BNE is not taken (2 cycles less, strip_overhead)."""
+        by_class: dict[str, int] = {"branch": 1}
+        for insn in self.step:
+            by_class[insn.cls] = by_class.get(insn.cls, 0) + 1
+        after = _ends_single(self.tile.epilogue, _ends_single(self.tile.tail, False))
+        cycles = _cycles(self.step, after_single=after) + 1 + TAKEN_BRANCH_PENALTY
+        return Execution(by_class, {}, {}, {}, {}, cycles)
+
+    def execution(self) -> Execution:
+        """The whole statement: tiles x (program + step), the entry and exit, the last BNE
+        not taken."""
+        tile, step = self.tile.execution(), self.step_execution()
+        by_class: dict[str, int] = {}
+        for table, times in ((tile.by_class, self.tiles), (step.by_class, self.tiles)):
+            for cls, count in table.items():
+                by_class[cls] = by_class.get(cls, 0) + count * times
+        for insn in self.entry + self.exit:
+            by_class[insn.cls] = by_class.get(insn.cls, 0) + 1
+        scaled = [{key: value * self.tiles for key, value in table.items()}
+                  for table in (tile.loads, tile.load_bytes, tile.stores, tile.store_bytes)]
+        cycles = (self.tiles * (tile.cycles + step.cycles) - TAKEN_BRANCH_PENALTY - self.first_tile_saving
+                  + _cycles(self.entry, after_single=False) + _cycles(self.exit, after_single=False))
+        return Execution(by_class, *scaled, cycles)
+
+    @property
+    def first_tile_saving(self) -> int:
+        """1 when the first tile's first instruction pipelines after the entry's store (the
+        others follow the BNE)."""
+        first = (self.tile.prologue or self.tile.body or self.tile.tail)[0]
+        return 1 if _ends_single(self.entry, False) and pipelines(first) else 0
+
+
+# A taken branch costs its cycle plus the pipeline refill (shared timing table).
+TAKEN_BRANCH_PENALTY = 2
+STRIP_INNER = {"ji": "rows", "ij": "cols"}  # the loop order's inner dimension: a strip's tiles
+
+
+def _line_distance(side: Side, elem: str, k: int, form: str) -> int:
+    """Bytes from one line of an operand (as its kernel pointer sees it) to the next."""
+    if side.layout == "rows":
+        return side.line_bytes
+    if side.layout == "strided":
+        return side.elem_bytes
+    return panel_row_bytes(elem, k, form) if side.role == "A" else 0  # B's panel: the buffer
+
+
+@lru_cache(maxsize=65536)
+def strip_deltas(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool, c_row_bytes: int,
+                 c_col_bytes: int, inner: str, rows: int, cols: int) -> tuple[int, int, int]:
+    """(pa, pb, t0) bytes from where a rows x cols tile leaves its pointers to the next tile's
+    start along `inner` ("rows": the next block of rows, B's pointer back to the tile's first
+    column; "cols": the next block of columns, A's back to its first row). t0 from where C's
+    stores leave it (they step it past each line when the lines are far apart)."""
+    a, b = tile_sides(elem, k, n, a_form, b_form, a_panel, rows, cols)
+    spec = TileSpec(elem, a, b, "b", 1, k, c_row_bytes, c_col_bytes)
+    advance_a = spec.groups * a.advance(spec.group)
+    advance_b = spec.groups * b.advance(spec.group)
+    by_rows = c_row_bytes >= c_col_bytes
+    far, near = (c_row_bytes, c_col_bytes) if by_rows else (c_col_bytes, c_row_bytes)
+    c_net = (rows if by_rows else cols) * far if c_lines_need_steps(far, near) else 0
+    if inner == "rows":
+        return (rows * _line_distance(a, elem, k, a_form) - advance_a, -advance_b,
+                rows * c_row_bytes - c_net)
+    return (-advance_a, cols * _line_distance(b, elem, k, b_form) - advance_b, cols * c_col_bytes - c_net)
+
+
+@lru_cache(maxsize=4096)
+def strip_forms(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool, c_row_bytes: int,
+                c_col_bytes: int, inner: str) -> tuple[str, str, str]:
+    """The instruction forms of the step's three pointer moves for every tile of this problem
+    and family (pointer_step_form over all tiles of up to MAX_TILE_LINES lines): the same
+    instructions in every tile's step keep the counts affine."""
+    deltas = [strip_deltas(elem, k, n, a_form, b_form, a_panel, c_row_bytes, c_col_bytes, inner, rows, cols)
+              for rows in range(1, MAX_TILE_LINES + 1) for cols in range(1, MAX_TILE_LINES + 1)]
+    return tuple(pointer_step_form(d[i] for d in deltas) for i in range(3))  # type: ignore[return-value]
+
+
+def strip_program(spec: StripSpec, check: bool = True) -> Strip:
+    """The statement of a strip of `spec.tiles` tiles (see StripSpec)."""
+    tile = tile_program(spec.tile, check)
+    if tile.scratch < 2 or tile.preloaded != (("c", "t0"),):
+        raise ValueError("a strip needs C's address in t0 and a second scratch register")
+    delta_a, delta_b, delta_c = spec.deltas
+    form_a, form_b, form_c = spec.forms
+    step = [Insn("ldr {c0_0}, [sp]", "stack_load")]
+    step += _pointer_step("t0", delta_c, form_c)
+    step += _pointer_step("pa", delta_a, form_a)
+    step += _pointer_step("pb", delta_b, form_b)
+    if tile.uses_counter:
+        step.append(Insn(f"movw {{n}}, #{tile.trips}", "alu"))
+    step.append(Insn("cmp {t0}, {c0_0}", "alu"))
+    return Strip(tile, spec.tiles, (stack_save("t1"),), tuple(step),
+                 (Insn("add sp, sp, #4", "alu"),))
 
 
 # ---- packing of B at run time ------------------------------------------------------------
@@ -993,7 +1188,7 @@ def depthwise_program(spec: DepthwiseSpec) -> Program:
     c_offsets = [(p, c, p * spec.c_pixel_bytes + element * c) for p in range(spec.pixels) for c in range(4)]
     if max(offset for _, _, offset in c_offsets) > MAX_OFFSET:
         raise ValueError("the tile's outputs are beyond an LDR immediate from its first")
-    prologue = [Insn("push {{t0}}", "store_multiple")]
+    prologue = [stack_save("t0")]
     for p, c, offset in c_offsets:
         address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
         prologue.append(Insn(f"ldr {accumulators[p][c]}, {address}", "load", "C", 1, 4))
@@ -1020,10 +1215,11 @@ def depthwise_program(spec: DepthwiseSpec) -> Program:
             body.append(Insn(f"smlatt {acc[2]}, {{t2}}, {{t0}}, {acc[2]}", "dsp_mac"))
             body.append(Insn(f"smlabb {acc[1]}, {{t3}}, {{t1}}, {acc[1]}", "dsp_mac"))
             body.append(Insn(f"smlatt {acc[3]}, {{t3}}, {{t1}}, {acc[3]}", "dsp_mac"))
-    epilogue = [Insn("pop {{t0}}", "load_multiple")]
+    epilogue = [stack_restore("t0")]
     for p, c, offset in c_offsets:
         address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
         epilogue.append(Insn(f"str {accumulators[p][c]}, {address}", "store", "C", 1, 4))
+    epilogue[1] = _after_restore(epilogue[1])
     if spec.requant:  # rows: the 4 channels; columns: the pixels
         prologue, epilogue, preloaded = requant_access(
             4, spec.pixels, 1, spec.c_pixel_bytes, ("px", "pw", "t2"),

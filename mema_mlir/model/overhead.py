@@ -71,6 +71,11 @@ class Overhead:
     # calibrate_overhead.py's way: least squares of the trace's residual on the tile count).
     requant_tile_alu: int = 5
     requant_tile_stack_cycles: int = 11
+    # Strips (the full tiles of a block row or column in one statement): llc's code around
+    # each strip statement (its four addresses from the outer index), and the loop state it
+    # reloads after it. The steps between the tiles are inside the statement and exact.
+    asm_strip_alu: int = 12
+    asm_strip_stack_cycles: int = 3
     # Weight- and input-stationary statements (one per kept block and k-slice): llc's code
     # around each, the block's three addresses from two indices and the trip count, and the
     # loop state it reloads after the statement. Fitted on 60 random blocks

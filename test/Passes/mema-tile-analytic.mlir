@@ -3,7 +3,8 @@
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{schedule=cmsis-nn})' 2>&1 | FileCheck %s --check-prefix=CMSIS
 // RUN: mema-opt %s --split-input-file --mema-remarks --pass-pipeline='builtin.module(mema-tile{schedule=cmsis-nn target=cortex-m3})' 2>&1 | FileCheck %s --check-prefix=CMSISM3
 
-// The analytic schedule: the loops step by the tile the remark reports (remarks print first).
+// The analytic schedule: the outer loop steps by the tile the remark reports, the full tiles
+// along the inner dimension run as one strip statement (remarks print first).
 
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 4x4x64 i8: tile [[MR0:[0-9]+]]x[[NR0:[0-9]+]] smlad (A bytes, B strided
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 128x1x640 i8: tile [[MR1:[0-9]+]]x1 smlad
@@ -15,8 +16,8 @@
 // B given [K, N] at run time, read in place: per group 4 LDRSB per column of B packed into two
 // halfword pairs by PKHBT, in the micro-kernel's loop.
 // CHECK-LABEL: func.func @strided_b
-// CHECK: affine.for %{{.*}} step [[NR0]] {
-// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:\0A\09{{.*}}ldrsb {{.*}}pkhbt {{.*}}smlad {{.*}}bne 1b
+// CHECK: affine.for %{{.*}} step [[MR0]] {
+// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:{{.*}}1:\0A\09{{.*}}ldrsb {{.*}}pkhbt {{.*}}smlad {{.*}}bne 1b{{.*}}bne 2b
 // CHECK: mr = [[MR0]] : i64, nr = [[NR0]] : i64
 func.func @strided_b(%a: memref<4x64xi8>, %b: memref<64x4xi8>, %c: memref<4x4xi32>) {
   linalg.matmul ins(%a, %b : memref<4x64xi8>, memref<64x4xi8>) outs(%c : memref<4x4xi32>)
@@ -27,8 +28,7 @@ func.func @strided_b(%a: memref<4x64xi8>, %b: memref<64x4xi8>, %c: memref<4x4xi3
 
 // A fully-connected layer (N = 1): the registers go to mr.
 // CHECK-LABEL: func.func @fc
-// CHECK: affine.for %{{.*}} = 0 to {{[0-9]+}} step [[MR1]] {
-// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:{{.*}}smlad{{.*}}bne 1b
+// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:{{.*}}1:{{.*}}smlad{{.*}}bne 1b{{.*}}bne 2b
 // CHECK: mr = [[MR1]] : i64, nr = 1 : i64
 func.func @fc(%a: memref<128x640xi8>, %b: memref<1x640xi8>, %c: memref<128x1xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
@@ -42,9 +42,9 @@ func.func @fc(%a: memref<128x640xi8>, %b: memref<1x640xi8>, %c: memref<128x1xi32
 // The 8 whole groups are one trip of 8: straight-line code, no loop.
 // CHECK-LABEL: func.func @prime
 // CHECK: step [[NR2]]
-// CHECK: step [[MR2]]
-// CHECK-NOT: bne 1b
-// CHECK: llvm.inline_asm has_side_effects "{{.*}}smlad{{.*}}ldrsb{{.*}}mla
+// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:\0A
+// CHECK-NOT: 1:\0A
+// CHECK-SAME: smlad{{.*}}ldrsb{{.*}}mla{{.*}}bne 2b
 // CHECK: mr = [[MR2]] : i64, nr = [[NR2]] : i64
 func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
@@ -70,8 +70,7 @@ func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi3
 // CHECK-DAG: memref.get_global @[[PACK]]
 // CHECK: affine.for %{{.*}} = 0 to 12 step [[NR3]] {
 // CHECK-COUNT-3: llvm.inline_asm has_side_effects "1:\0A\09ldr {{.*}}sxtb16 {{.*}}str {{.*}}addw {{.*}}bne 1b
-// CHECK: affine.for %{{.*}} = 0 to 16 step [[MR3]] {
-// CHECK: llvm.inline_asm has_side_effects "{{.*}}1:{{.*}}smlad{{.*}}bne 1b
+// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:{{.*}}1:{{.*}}smlad{{.*}}bne 1b{{.*}}bne 2b
 // CHECK: loop_order = "ji", mr = [[MR3]] : i64, nr = [[NR3]] : i64
 memref.global "private" constant @weights : memref<16x64xi8> = dense<5>
 func.func @conv(%im2col: memref<12x64xi8>, %acc: memref<16x12xi32>) {

@@ -1,4 +1,4 @@
-// RUN: mema-opt %s --split-input-file --pass-pipeline='builtin.module(mema-tile{schedule=fixed:5x1})' | FileCheck %s
+// RUN: mema-opt %s --split-input-file --pass-pipeline='builtin.module(mema-tile{schedule=fixed:5x1:bytes/words/b})' | FileCheck %s
 // RUN: mema-opt %s --split-input-file --pass-pipeline='builtin.module(mema-tile{schedule=fixed:2x1})' | FileCheck %s --check-prefix=PAIRS
 
 // Constant operands are re-laid out at compile time into new private globals; the originals go

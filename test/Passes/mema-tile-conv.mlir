@@ -21,9 +21,10 @@
 // CHECK: affine.apply #[[ROW0]](%[[P]])
 // CHECK: llvm.inline_asm has_side_effects "1:\0A\09ldr $4, [$0], #4\0A\09sxtb16 $3, $4\0A\09sxtb16 $4, $4, ror #8\0A\09ssub16 $3, $3, $8\0A\09ssub16 $4, $4, $8\0A\09strd $3, $4, [$1], #{{[0-9]+}}\0A\09subs $2, $2, #1\0A\09bne 1b"
 // CHECK-SAME: %[[ZP2]], %c-128_i32{{.*}} :
-// CHECK: affine.for %{{.*}} = 0 to 8 step [[MR]] {
+// The 8 output channels of the block: one strip of tiles.
+// CHECK-NOT: affine.for
 // C[f, p] at (p * 8 + f) * 4: output channel f+1 is 4 bytes on, pixel p+1 32 bytes on.
-// CHECK: llvm.inline_asm has_side_effects "push {$[[C:[0-9]+]]}\0A\09ldr $0, [$[[C]]]\0A\09ldr $3, [$[[C]], #4]\0A\09ldr $1, [$[[C]], #32]\0A\09ldr $4, [$[[C]], #36]
+// CHECK: llvm.inline_asm has_side_effects "str $[[E:[0-9]+]], [sp, #-4]!\0A\092:\0A\09str $[[C:[0-9]+]], [sp, #-4]!\0A\09ldr $0, [$[[C]]]\0A\09ldr $3, [$[[C]], #4]\0A\09ldr $1, [$[[C]], #32]\0A\09ldr $4, [$[[C]], #36]
 // CHECK-SAME: smlad
 // CHECK-NOT: linalg.conv_2d_nhwc_fhwc_q
 memref.global "private" constant @w : memref<8x3x3x4xi8> = dense<3>

@@ -21,9 +21,9 @@
 // CHECK-NEXT: affine.for %{{.*}} = 0 to 2 {
 // The input zero point -128 is subtracted by flipping each byte's sign bit: x - (-128) = x ^ 0x80
 // read unsigned. C is read and written once per tile (output stationary).
-// CHECK: llvm.inline_asm has_side_effects "push {$[[C:[0-9]+]]}\0A\09ldr $0, [$[[C]]]
+// CHECK: llvm.inline_asm has_side_effects "str $[[C:[0-9]+]], [sp, #-4]!\0A\09ldr $0, [$[[C]]]
 // CHECK-SAME: eor $13, $13, #0x80808080\0A\09uxtb16 $12, $13\0A\09uxtb16 $13, $13, ror #8\0A\09smlabb $0, $12, $10, $0\0A\09smlatt $2, $12, $10, $2
-// CHECK-SAME: pop {$[[C]]}\0A\09str $0, [$[[C]]]
+// CHECK-SAME: ldr $[[C]], [sp], #4\0A\09str $0, [$[[C]]]
 // CHECK-NOT: linalg.depthwise_conv_2d_nhwc_hwcm_q
 memref.global "private" constant @dw : memref<3x3x8x1xi8> = dense<[[[[1],[2],[3],[4],[5],[6],[7],[8]],[[-1],[-2],[-3],[-4],[-5],[-6],[-7],[-8]],[[9],[10],[11],[12],[13],[14],[15],[16]]],[[[1],[1],[1],[1],[1],[1],[1],[1]],[[2],[2],[2],[2],[2],[2],[2],[2]],[[3],[3],[3],[3],[3],[3],[3],[3]]],[[[127],[-128],[5],[6],[7],[8],[9],[10]],[[0],[0],[0],[0],[0],[0],[0],[0]],[[4],[4],[4],[4],[4],[4],[4],[4]]]]>
 func.func @dwconv(%x: memref<1x7x6x8xi8>, %y: memref<1x5x4x8x1xi32>) {

@@ -22,8 +22,8 @@
 // The tile: K = 36 is 9 groups, one trip of 8 and one more, straight-line (no loop counter, so
 // the shift takes a scratch register of its own).
 // CHECK: llvm.inline_asm has_side_effects "ldr $0, [$9]\0A\09ldr $1, [$9]\0A\09ldr $2, [$9, #16]
-// CHECK-SAME: push {$8}\0A\09push {$9}\0A\09ldr
-// CHECK-SAME: pop {$9}\0A\09pop {$8}\0A\09ldr $6, [$9, #4]\0A\09ldr $7, [$9, #8]\0A\09ldr $10, [$9, #12]\0A\09smmla $0, $0, $6, $7\0A\09asr $0, $0, $10\0A\09ssat $0, #8, $0
+// CHECK-SAME: str $8, [sp, #-4]!\0A\09str $9, [sp, #-4]!\0A\09ldr
+// CHECK-SAME: ldr $9, [sp], #4\0A\09ldr $8, [sp], #4\0A\09ldr $6, [$9, #4]\0A\09ldr $7, [$9, #8]\0A\09ldr $10, [$9, #12]\0A\09smmla $0, $0, $6, $7\0A\09asr $0, $0, $10\0A\09ssat $0, #8, $0
 // Output channel c of pixel p at p * 3 + c.
 // CHECK-SAME: strb $0, [$8]\0A\09strb $1, [$8, #3]\0A\09ldr $6, [$9, #20]
 // CHECK-NOT: linalg.conv_2d_nhwc_fhwc_q
@@ -130,8 +130,8 @@ func.func @relu(%x: memref<1x4x4x4xi8>, %y: memref<1x2x2x3xi8>) {
 // CHECK-NOT: linalg.
 // Each accumulator starts at its channel's bias; pixel p's channel c lands at p * 4 + c.
 // CHECK: llvm.inline_asm has_side_effects "ldr $0, [$11]\0A\09ldr $4, [$11]\0A\09ldr $1, [$11, #16]
-// CHECK-SAME: push {$10}\0A\09push {$11}\0A\09ldr $10, [$9], #8\0A\09ldr $11, [$9, #-4]\0A\09ldr $13, [$8]\0A\09sxtb16 $12, $13\0A\09sxtb16 $13, $13, ror #8\0A\09smlabb
-// CHECK-SAME: pop {$11}\0A\09pop {$10}\0A\09ldr $8, [$11, #4]\0A\09ldr $9, [$11, #8]\0A\09ldr $12, [$11, #12]\0A\09smmla $0, $0, $8, $9\0A\09asr $0, $0, $12\0A\09ssat $0, #8, $0\0A\09smmla $4, $4, $8, $9\0A\09asr $4, $4, $12\0A\09ssat $4, #8, $4\0A\09strb $0, [$10]\0A\09strb $4, [$10, #4]
+// CHECK-SAME: str $10, [sp, #-4]!\0A\09str $11, [sp, #-4]!\0A\09ldr $10, [$9], #8\0A\09ldr $11, [$9, #-4]\0A\09ldr $13, [$8]\0A\09sxtb16 $12, $13\0A\09sxtb16 $13, $13, ror #8\0A\09smlabb
+// CHECK-SAME: ldr $11, [sp], #4\0A\09ldr $10, [sp], #4\0A\09ldr $8, [$11, #4]\0A\09ldr $9, [$11, #8]\0A\09ldr $12, [$11, #12]\0A\09smmla $0, $0, $8, $9\0A\09asr $0, $0, $12\0A\09ssat $0, #8, $0\0A\09smmla $4, $4, $8, $9\0A\09asr $4, $4, $12\0A\09ssat $4, #8, $4\0A\09strb $0, [$10]\0A\09strb $4, [$10, #4]
 memref.global "private" constant @bias : memref<4x1xi32> = dense<[[-2147483648],[2147483647],[-1511],[-25917]]>
 memref.global "private" constant @mult : memref<4x1xi32> = dense<[[1481947659],[1494245786],[1116456553],[1274802739]]>
 memref.global "private" constant @shift : memref<4x1xi8> = dense<[[47],[41],[45],[47]]>

@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from kernels import Variant, kernel_object, random_operands, run_kernel
+from kernels import Variant, kernel_object, random_operands, run_kernel, tile_params
 
 from mema_mlir.model import Problem, load_target
 from mema_mlir.model.costs import _affine, tile_spec
 from mema_mlir.model.microkernel import (
+    STRIP_INNER,
     PackSpec,
     Side,
+    StripSpec,
     TileSpec,
     _cycles,
     _ends_single,
     pack_program,
+    strip_deltas,
+    strip_forms,
+    strip_program,
     tile_program,
 )
 from mema_mlir.model.registers import registers_needed
@@ -158,3 +163,37 @@ def test_emulator_times_the_packing_loop(elem: str, k: int) -> None:
     # was a single load or store.
     measured = sum(result.cycles_at[address] for address in loop)
     assert nr * expected_cycles - nr <= measured <= nr * expected_cycles
+
+
+@pytest.mark.parametrize("variant", [
+    Variant("smlad", "bytes", "words", "b", "i8", True, False),  # "ij": A back, B on
+    Variant("smlad", "pairs", "packed", "ab", "i8", True, True),  # "ji": A on (panel), B back
+    Variant("smlad", "halves", "strided", "b", "i16", False, False),
+], ids=lambda v: v.name)
+def test_emulator_times_a_strip(variant: Variant) -> None:
+    """Three full tiles in one strip statement: the trace's est. cycles over the strip's body
+    (every address that runs once per tile or once per k-loop trip) and the statement's data
+    accesses are what Strip.execution() says, bit-exact results."""
+    mr, nr, k, ku, tiles = 2, 2, 100, 2, 3
+    order = tile_params(mr, nr, variant).loop_order
+    m, n = (mr, nr * tiles) if order == "ij" else (mr * tiles, nr)
+    problem = Problem(m, n, k, elem=variant.elem, b_k_contiguous=variant.b_k_contiguous,
+                      a_constant=variant.a_constant)
+    family = (variant.kernel, variant.a_form, variant.b_form, variant.kept)
+    facts = (variant.elem, k, n, variant.a_form, variant.b_form, variant.a_constant, 4 * n, 4, STRIP_INNER[order])
+    strip = strip_program(StripSpec(tile_spec(problem, family, ku, mr, nr), tiles,
+                                    strip_deltas(*facts, mr, nr), strip_forms(*facts)))
+    trips = strip.tile.trips
+    assert trips > 1
+    rng = np.random.default_rng(11)
+    a, b, c, expected = random_operands(rng, m, n, k, variant.elem, variant.b_k_contiguous)
+    result = run_kernel(kernel_object(m, n, k, mr, nr, variant, ku), a, b, c, variant, mr)
+    np.testing.assert_array_equal(result.outputs["C"], expected)
+    body = [address for address, count in result.exec_counts.items() if count in (tiles, tiles * trips)]
+    ex = strip.execution()
+    entry_exit = _cycles(strip.entry, after_single=False) + _cycles(strip.exit, after_single=False)
+    assert sum(result.cycles_at[address] for address in body) == ex.cycles - entry_exit
+    traffic = result.traffic.buffers
+    assert traffic["A"].reads == ex.loads["A"]
+    assert traffic["C"].reads == ex.loads["C"] == m * n
+    assert traffic["C"].writes == ex.stores["C"] == m * n

@@ -19,7 +19,15 @@ import pytest
 from mema_mlir.model import Problem, Schedule, load_target, predict, schedule_space
 from mema_mlir.model.cases import random_problem, random_target
 from mema_mlir.model.costs import pack_spec, stream_spec, tile_spec
-from mema_mlir.model.microkernel import pack_program, tile_program
+from mema_mlir.model.microkernel import (
+    STRIP_INNER,
+    StripSpec,
+    pack_program,
+    strip_deltas,
+    strip_forms,
+    strip_program,
+    tile_program,
+)
 from mema_mlir.model.overhead import OVERHEAD, Overhead
 from mema_mlir.model.schedule import grid_extent
 from mema_mlir.model.stationary import last_group_offsets, stream_program
@@ -123,7 +131,30 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                 counts["store_buffer"] += pack.stores.get("buffer", 0)
                 counts["store_bytes_buffer"] += pack.store_bytes.get("buffer", 0)
                 counts["cycles"] += pack.cycles + o.pack_column_alu
-        for inner_size in inner:
+        inner_tile = s.nr if s.loop_order == "ij" else s.mr
+        strip_tiles = sum(1 for size in inner if size == inner_tile)
+        in_strips = s.kernel == "smlad" and not problem.requant
+        if in_strips:  # the full inner tiles in one statement (codegen.dsp_strip)
+            r, c = (outer_size, inner_tile) if s.loop_order == "ij" else (inner_tile, outer_size)
+            facts = (problem.elem, problem.k, problem.n, s.a_form, s.b_form, problem.a_constant,
+                     *problem.c_strides, STRIP_INNER[s.loop_order])
+            strip = strip_program(StripSpec(tile_spec(problem, s.family, s.ku, r, c), strip_tiles,
+                                            strip_deltas(*facts, r, c), strip_forms(*facts)))
+            ex = strip.execution()
+            for cls, number in ex.by_class.items():
+                counts[cls] += number
+            b_name = "buffer" if s.b_form == "packed" else "B"
+            for operand, name in (("A", "A"), ("B", b_name), ("C", "C")):
+                counts[f"load_{name}"] += ex.loads.get(operand, 0)
+                counts[f"load_bytes_{name}"] += ex.load_bytes.get(operand, 0)
+            counts["store_C"] += ex.stores.get("C", 0)
+            counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
+            strip_alu = o.asm_strip_alu + (1 if strip.tile.uses_counter else 0)
+            counts["alu"] += strip_alu
+            counts["cycles"] += ex.cycles + strip_alu + o.asm_strip_stack_cycles
+        for index, inner_size in enumerate(inner):
+            if in_strips and index < strip_tiles:
+                continue
             r, c = (outer_size, inner_size) if s.loop_order == "ij" else (inner_size, outer_size)
             if s.kernel == "mla":
                 stream = mla_tile_stream(problem, r, c, o)
