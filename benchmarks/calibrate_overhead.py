@@ -133,15 +133,21 @@ def measure(args: tuple[int, int, str, str]) -> dict | None:
 
 
 def fit(rows: list[dict], measured: str, base: str, kernel: str) -> np.ndarray:
-    """Least squares on the relative error (each run weighted by 1 / its measured count, so
-    that small problems, where the overhead matters most, count as much as large ones); the
-    features the kernel does not fit get 0."""
-    fitted = FITTED[kernel]
+    """Non-negative least squares on the relative error (each run weighted by 1 / its measured
+    count, so that small problems, where the overhead matters most, count as much as large
+    ones); a feature whose coefficient comes out negative is dropped (0) and the rest refitted;
+    the features the kernel does not fit get 0."""
     weights = np.array([1.0 / row[measured] for row in rows])
-    x = np.array([[row[f] for f in fitted] for row in rows], dtype=float) * weights[:, None]
     y = np.array([row[measured] - row[base] for row in rows], dtype=float) * weights
-    coefficients, *_ = np.linalg.lstsq(x, y, rcond=None)
-    by_name = dict(zip(fitted, np.maximum(coefficients, 0), strict=True))
+    active = list(FITTED[kernel])
+    by_name: dict[str, float] = {}
+    while active:  # non-negative least squares: drop the most negative feature and refit
+        x = np.array([[row[f] for f in active] for row in rows], dtype=float) * weights[:, None]
+        coefficients, *_ = np.linalg.lstsq(x, y, rcond=None)
+        if coefficients.min() >= 0:
+            by_name = dict(zip(active, coefficients, strict=True))
+            break
+        active.pop(int(np.argmin(coefficients)))
     return np.array([by_name.get(f, 0.0) for f in FEATURES])
 
 

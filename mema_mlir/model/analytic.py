@@ -30,8 +30,9 @@ from mema_mlir.model.costs import (
     MONOMIALS,
     OUTER,
     ROWS,
+    STRIP_IJ,
+    STRIP_JI,
     Rates,
-    dot,
     k_loops,
     monomials,
     objective_value,
@@ -42,7 +43,6 @@ from mema_mlir.model.ranking import RankKey, key_at
 from mema_mlir.model.registers import Family
 from mema_mlir.model.schedule import (
     FAMILY_RANK,
-    LOOP_ORDERS,
     Schedule,
     families,
     grid_extent,
@@ -84,8 +84,15 @@ def best_order(problem: Problem, family: Family, r: Rates, mr: int, nr: int) -> 
     orders = loop_orders(family)
     if len(orders) == 1:
         return orders[0]
-    cycles = {order: dot(r.cycles, monomials(problem, mr, nr, order, family=family)) for order in orders}
-    return min(orders, key=lambda order: (cycles[order], LOOP_ORDERS.index(order)))
+    # Only the order-dependent monomials differ (monomials(): outer, edge, strip tiles).
+    rows, cols = grid_extent(problem, family)
+    p, q = -(-rows // mr), -(-cols // nr)
+    c = r.cycles
+    edge_ij = p if cols % nr else 0
+    edge_ji = q if rows % mr else 0
+    ij = c[OUTER] * p + c[EDGE] * edge_ij + c[STRIP_IJ] * (p * q - edge_ij)
+    ji = c[OUTER] * q + c[EDGE] * edge_ji + c[STRIP_JI] * (p * q - edge_ji)
+    return "ji" if ji < ij else "ij"
 
 
 def balanced(problem: Problem, mr: int, nr: int, family: Family | None = None) -> tuple[int, int]:
@@ -114,9 +121,11 @@ def edge_free_variants(problem: Problem, family: Family, r: Rates, mr: int, nr: 
     if r.cycles[EDGE] <= 0:
         return out
     rows, cols = grid_extent(problem, family)
-    for variant in ((_edge_free(rows, mr), nr), (mr, _edge_free(cols, nr))):
-        if variant not in out:
-            out.append(variant)
+    orders = loop_orders(family)
+    if "ji" in orders and rows % mr:  # the inner dimension of "ji" is M
+        out.append((_edge_free(rows, mr), nr))
+    if "ij" in orders and cols % nr:
+        out.append((mr, _edge_free(cols, nr)))
     return out
 
 

@@ -15,6 +15,7 @@ continuous relaxation the analytic optimiser starts from (a lower bound, since c
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -24,12 +25,12 @@ from mema_mlir.model.microkernel import (
     STRIP_INNER,
     Execution,
     PackSpec,
-    StripSpec,
     TileSpec,
+    c_lines_need_steps,
     pack_program,
-    strip_deltas,
+    strip_entry_execution,
     strip_forms,
-    strip_program,
+    strip_step_execution,
     tile_sides,
 )
 from mema_mlir.model.overhead import (
@@ -96,7 +97,7 @@ def _vec(one: float = 0, rows: float = 0, cols: float = 0, outputs: float = 0, t
 
 
 def _add(a: Vector, b: Vector) -> Vector:
-    return tuple(x + y for x, y in zip(a, b, strict=True))
+    return tuple(map(operator.add, a, b))
 
 
 def dot(c: Vector, x: Vector) -> float:
@@ -288,7 +289,7 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     else:
         own = {"alu": _vec(edge=tile_alu), "branch": _vec(edge=overhead.tile_branches_taken)}
         own_cycle_vector = _vec(edge=own_cycles)
-        strip_vectors, strip_cycles = _strip_vectors(problem, family, ku, bool(loops), overhead)
+        strip_vectors, strip_cycles = _strip_vectors(problem, family, bool(loops), overhead)
     vectors["alu"] = _add(_add(_add(kernel_alu, call["alu"]), own["alu"]), _vec(outer=overhead.asm_outer_alu))
     vectors["branch"] = _add(_add(kernel_branch, own["branch"]), _vec(outer=overhead.outer_branches_taken))
     # PUSH/POP: the call's, and each tile's save of C's address inside its micro-kernel.
@@ -316,43 +317,35 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     return Rates(vectors, cycles)
 
 
-@lru_cache(maxsize=4096)
-def strip_step(problem: Problem, family: Family, ku: int, loop_order: str) -> Execution:
-    """One tile's step inside a strip of this problem and family (its instructions are the
-    same for every tile: microkernel.strip_forms), its BNE counted taken."""
-    _, a_form, b_form, kept = family
-    inner = STRIP_INNER[loop_order]
-    facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides, inner)
-    a, b = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, 1, 1)
-    spec = TileSpec(problem.elem, a, b, kept, ku, problem.k, *problem.c_strides)
-    strip = strip_program(StripSpec(spec, 1, strip_deltas(*facts, 1, 1), strip_forms(*facts)), check=False)
-    return strip.step_execution()
-
-
-def strip_first_tile_saving(problem: Problem, family: Family, ku: int) -> int:
-    """Whether a strip's first tile starts with a single access that pipelines after the
-    strip's entry (the same for every tile size of a family: C's code starts the same way)."""
-    _, a_form, b_form, kept = family
-    a, b = tile_sides(problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, 1, 1)
-    spec = TileSpec(problem.elem, a, b, kept, ku, problem.k, *problem.c_strides)
-    facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides, "rows")
-    return strip_program(StripSpec(spec, 1, strip_deltas(*facts, 1, 1), strip_forms(*facts)), check=False).first_tile_saving
-
-
-def _strip_vectors(problem: Problem, family: Family, ku: int, counter: bool,
+def _strip_vectors(problem: Problem, family: Family, counter: bool,
                    overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
-    """What strips add: per tile in a strip, its step (exact, by loop order); per strip (one per
-    outer block), its entry PUSH and exit ADD, the last BNE not taken, and llc's code around the
-    statement (estimated: overhead.asm_strip_*; the counter's first value when the tile loops)."""
+    """What strips add: per tile in a strip, its step (exact, by loop order:
+    microkernel.strip_step_execution); per strip (one per outer block), its entry and exit, the
+    last BNE not taken, and llc's code around the statement (estimated: overhead.asm_strip_*;
+    the counter's first value when the tile loops)."""
+    _, a_form, b_form, _ = family
+    facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides)
+    far, near = sorted(problem.c_strides, reverse=True)
+    stores_last = not c_lines_need_steps(far, near)  # else an ADD of C's stride ends the tile
+    return _strip_table(strip_forms(*facts, STRIP_INNER["ij"]), strip_forms(*facts, STRIP_INNER["ji"]),
+                        counter, stores_last, overhead)
+
+
+@lru_cache(maxsize=1024)
+def _strip_table(forms_ij: tuple[str, str, str], forms_ji: tuple[str, str, str], counter: bool, stores_last: bool,
+                 overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
+    """_strip_vectors for given step forms: a table of the kernel's shapes (no problem's sizes
+    enter it), kept across problems like the micro-kernels' blocks. Callers only read it."""
+    steps = {"ij": strip_step_execution(forms_ij, counter, stores_last),
+             "ji": strip_step_execution(forms_ji, counter, stores_last)}
     vectors: dict[str, Vector] = {}
-    steps = {order: strip_step(problem, family, ku, order) for order in ("ij", "ji")}
-    saving = strip_first_tile_saving(problem, family, ku)
-    for cls, name in (("alu", "alu"), ("branch", "branch"), ("stack_load", "stack_load")):
-        vectors[name] = _vec(strip_ij=steps["ij"].by_class.get(cls, 0), strip_ji=steps["ji"].by_class.get(cls, 0))
+    for cls in ("alu", "branch", "stack_load"):
+        vectors[cls] = _vec(strip_ij=steps["ij"].by_class.get(cls, 0), strip_ji=steps["ji"].by_class.get(cls, 0))
     strip_alu = overhead.asm_strip_alu + (1 if counter else 0)
     vectors["alu"] = _add(vectors["alu"], _vec(outer=strip_alu + 1))  # + the exit's ADD SP
     vectors["stack_store"] = _vec(outer=1)  # the entry's save of the end address
-    cycles = _vec(outer=strip_alu + overhead.asm_strip_stack_cycles + SINGLE_LOAD_STORE + 1 - TAKEN_PENALTY - saving,
+    entry_exit, saving = strip_entry_execution()
+    cycles = _vec(outer=strip_alu + overhead.asm_strip_stack_cycles + entry_exit - TAKEN_PENALTY - saving,
                   strip_ij=steps["ij"].cycles, strip_ji=steps["ji"].cycles)
     return vectors, cycles
 
@@ -454,6 +447,7 @@ def clear_problem_caches() -> None:
     _pack_execution.cache_clear()
     tile_sides.cache_clear()
     side_line_limits.cache_clear()
+    strip_forms.cache_clear()
     clear_kernel_problem_caches()
 
 

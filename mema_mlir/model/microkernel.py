@@ -878,17 +878,19 @@ def _line_distance(side: Side, elem: str, k: int, form: str) -> int:
     return panel_row_bytes(elem, k, form) if side.role == "A" else 0  # B's panel: the buffer
 
 
-@lru_cache(maxsize=65536)
 def strip_deltas(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool, c_row_bytes: int,
                  c_col_bytes: int, inner: str, rows: int, cols: int) -> tuple[int, int, int]:
     """(pa, pb, t0) bytes from where a rows x cols tile leaves its pointers to the next tile's
     start along `inner` ("rows": the next block of rows, B's pointer back to the tile's first
     column; "cols": the next block of columns, A's back to its first row). t0 from where C's
-    stores leave it (they step it past each line when the lines are far apart)."""
-    a, b = tile_sides(elem, k, n, a_form, b_form, a_panel, rows, cols)
-    spec = TileSpec(elem, a, b, "b", 1, k, c_row_bytes, c_col_bytes)
-    advance_a = spec.groups * a.advance(spec.group)
-    advance_b = spec.groups * b.advance(spec.group)
+    stores leave it (they step it past each line when the lines are far apart). A panel's
+    pointer moves by its lines' groups per group (Side.advance), so one line's sides suffice."""
+    a, b = tile_sides(elem, k, n, a_form, b_form, a_panel, 1, 1)
+    group = group_k(elem)
+    padded = a.layout == "panel" and a.padded and b.layout == "panel" and b.padded
+    groups = -(-k // group) if padded else k // group  # TileSpec.groups
+    advance_a = groups * a.advance(group) * (rows if a.layout == "panel" else 1)
+    advance_b = groups * b.advance(group) * (cols if b.layout == "panel" else 1)
     by_rows = c_row_bytes >= c_col_bytes
     far, near = (c_row_bytes, c_col_bytes) if by_rows else (c_col_bytes, c_row_bytes)
     c_net = (rows if by_rows else cols) * far if c_lines_need_steps(far, near) else 0
@@ -903,10 +905,50 @@ def strip_forms(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bo
                 c_col_bytes: int, inner: str) -> tuple[str, str, str]:
     """The instruction forms of the step's three pointer moves for every tile of this problem
     and family (pointer_step_form over all tiles of up to MAX_TILE_LINES lines): the same
-    instructions in every tile's step keep the counts affine."""
+    instructions in every tile's step keep the counts affine. Each move is affine in the tile's
+    rows and columns, so its largest size, and whether it is 0 everywhere, show at the corners."""
+    corners = (1, MAX_TILE_LINES)
     deltas = [strip_deltas(elem, k, n, a_form, b_form, a_panel, c_row_bytes, c_col_bytes, inner, rows, cols)
-              for rows in range(1, MAX_TILE_LINES + 1) for cols in range(1, MAX_TILE_LINES + 1)]
+              for rows in corners for cols in corners]
     return tuple(pointer_step_form(d[i] for d in deltas) for i in range(3))  # type: ignore[return-value]
+
+
+def _strip_step(deltas: tuple[int, int, int], forms: tuple[str, str, str], trips: int) -> list[Insn]:
+    """A strip's step after each tile (see StripSpec); `trips`: the tile's k-loop trips (0: none)."""
+    delta_a, delta_b, delta_c = deltas
+    form_a, form_b, form_c = forms
+    step = [Insn("ldr {c0_0}, [sp]", "stack_load")]
+    step += _pointer_step("t0", delta_c, form_c)
+    step += _pointer_step("pa", delta_a, form_a)
+    step += _pointer_step("pb", delta_b, form_b)
+    if trips:
+        step.append(Insn(f"movw {{n}}, #{trips}", "alu"))
+    step.append(Insn("cmp {t0}, {c0_0}", "alu"))
+    return step
+
+
+_STRIP_ENTRY = (stack_save("t1"),)
+_STRIP_EXIT = (Insn("add sp, sp, #4", "alu"),)
+
+
+@lru_cache(maxsize=1024)
+def strip_step_execution(forms: tuple[str, str, str], counter: bool, after_single: bool) -> Execution:
+    """One tile's step for these pointer-move forms (its BNE counted taken), what the model adds
+    per tile of a strip without building one: `counter` when the tile has a counted k loop,
+    `after_single` when the tile's code ends with a single store (C's stores, unless stepped)."""
+    step = _strip_step((0, 0, 0), forms, 1 if counter else 0)
+    by_class: dict[str, int] = {"branch": 1}
+    for insn in step:
+        by_class[insn.cls] = by_class.get(insn.cls, 0) + 1
+    return Execution(by_class, {}, {}, {}, {}, _cycles(tuple(step), after_single=after_single) + 1
+                     + TAKEN_BRANCH_PENALTY)
+
+
+def strip_entry_execution() -> tuple[int, int]:
+    """(cycles of a strip's entry and exit, 1 when its first tile's first access pipelines
+    after the entry's store): every strip tile starts by saving C's address."""
+    cycles = _cycles(_STRIP_ENTRY, after_single=False) + _cycles(_STRIP_EXIT, after_single=False)
+    return cycles, 1 if _ends_single(_STRIP_ENTRY, False) and pipelines(stack_save("t0")) else 0
 
 
 def strip_program(spec: StripSpec, check: bool = True) -> Strip:
@@ -914,17 +956,8 @@ def strip_program(spec: StripSpec, check: bool = True) -> Strip:
     tile = tile_program(spec.tile, check)
     if tile.scratch < 2 or tile.preloaded != (("c", "t0"),):
         raise ValueError("a strip needs C's address in t0 and a second scratch register")
-    delta_a, delta_b, delta_c = spec.deltas
-    form_a, form_b, form_c = spec.forms
-    step = [Insn("ldr {c0_0}, [sp]", "stack_load")]
-    step += _pointer_step("t0", delta_c, form_c)
-    step += _pointer_step("pa", delta_a, form_a)
-    step += _pointer_step("pb", delta_b, form_b)
-    if tile.uses_counter:
-        step.append(Insn(f"movw {{n}}, #{tile.trips}", "alu"))
-    step.append(Insn("cmp {t0}, {c0_0}", "alu"))
-    return Strip(tile, spec.tiles, (stack_save("t1"),), tuple(step),
-                 (Insn("add sp, sp, #4", "alu"),))
+    step = _strip_step(spec.deltas, spec.forms, tile.trips)
+    return Strip(tile, spec.tiles, _STRIP_ENTRY, tuple(step), _STRIP_EXIT)
 
 
 # ---- packing of B at run time ------------------------------------------------------------

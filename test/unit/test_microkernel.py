@@ -12,6 +12,7 @@ from kernels import Variant, kernel_object, random_operands, run_kernel, tile_pa
 from mema_mlir.model import Problem, load_target
 from mema_mlir.model.costs import _affine, tile_spec
 from mema_mlir.model.microkernel import (
+    MAX_TILE_LINES,
     STRIP_INNER,
     PackSpec,
     Side,
@@ -20,6 +21,7 @@ from mema_mlir.model.microkernel import (
     _cycles,
     _ends_single,
     pack_program,
+    pointer_step_form,
     strip_deltas,
     strip_forms,
     strip_program,
@@ -197,3 +199,20 @@ def test_emulator_times_a_strip(variant: Variant) -> None:
     assert traffic["A"].reads == ex.loads["A"]
     assert traffic["C"].reads == ex.loads["C"] == m * n
     assert traffic["C"].writes == ex.stores["C"] == m * n
+
+
+def test_strip_forms_from_the_corners_equal_every_tile() -> None:
+    """strip_forms reads the four corner tiles (each pointer move is affine in rows and
+    columns): the same forms as over every tile of up to MAX_TILE_LINES lines."""
+    rng = np.random.default_rng(5)
+    for _ in range(400):
+        elem = str(rng.choice(["i8", "i16"]))
+        k, n = int(rng.integers(1, 700)), int(rng.integers(1, 3000))
+        a_form = str(rng.choice(["bytes", "pairs"])) if elem == "i8" else "halves"
+        b_form = str(rng.choice(["words", "strided", "packed"]))
+        a_panel = bool(rng.integers(2)) or a_form == "pairs"
+        c_row, c_col = int(rng.choice([4 * n, 4, 1, n])), int(rng.choice([4, 4 * int(rng.integers(1, 300)), 1]))
+        facts = (elem, k, n, a_form, b_form, a_panel, c_row, c_col, str(rng.choice(["rows", "cols"])))
+        every = [strip_deltas(*facts, rows, cols) for rows in range(1, MAX_TILE_LINES + 1)
+                 for cols in range(1, MAX_TILE_LINES + 1)]
+        assert strip_forms(*facts) == tuple(pointer_step_form(d[i] for d in every) for i in range(3)), facts
