@@ -304,15 +304,17 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
         pack = _pack_execution(pack_spec(problem, 1))
         n = problem.n * problem.b_segments  # packing statements: one per column and segment
         column_alu = pack.by_class.get("alu", 0) + overhead.pack_column_alu
+        # A convolution's pixel address (division and remainder), once per packed column.
+        pixel_alu = overhead.conv_pixel_alu * problem.n if problem.b_packed_only and not problem.requant else 0
         vectors["loads_b"] = _vec(one=n * pack.loads.get("B", 0))
         vectors["bytes_b"] = _vec(one=n * pack.load_bytes.get("B", 0))
         vectors["stores_buf"] = _vec(one=n * pack.stores.get("buffer", 0))
         vectors["bytes_buf_write"] = _vec(one=n * pack.store_bytes.get("buffer", 0))
         vectors["extend"] = _add(vectors["extend"], _vec(one=n * pack.by_class.get("extend", 0)))
         vectors["store_double"] = _add(vectors["store_double"], _vec(one=n * pack.by_class.get("store_double", 0)))
-        vectors["alu"] = _add(vectors["alu"], _vec(one=n * column_alu, outer=overhead.pack_block_alu))
+        vectors["alu"] = _add(vectors["alu"], _vec(one=n * column_alu + pixel_alu, outer=overhead.pack_block_alu))
         vectors["branch"] = _add(vectors["branch"], _vec(one=n * pack.by_class.get("branch", 0)))
-        cycles = _add(cycles, _vec(one=n * (pack.cycles + overhead.pack_column_alu),
+        cycles = _add(cycles, _vec(one=n * (pack.cycles + overhead.pack_column_alu) + pixel_alu,
                                    outer=overhead.pack_block_alu))
     return Rates(vectors, cycles)
 

@@ -87,6 +87,12 @@ class Overhead:
     asm_outer_alu: int = 2
     pack_column_alu: int = 3
     pack_block_alu: int = 0
+    # A convolution's packed column (an output pixel): llc's code for the pixel's input address
+    # (a division and a remainder by the output width), beyond pack_column_alu per statement.
+    # Fitted on 60 random convolutions (seeds 99000..99059, est. cycles: median |error| 2.1% ->
+    # 1.3%, within 5% 80% -> 95%); the requantized convolutions' per-tile constants were fitted
+    # with this code inside, so it is not added to them.
+    conv_pixel_alu: int = 6
     # Depthwise convolutions (three loops: output rows, pixel blocks, channel groups): llc's code
     # per tile (three pointers from three indices), per pixel block (the middle loop's control,
     # the pointers it strength-reduces) and per output row. Fitted on 60 random depthwise

@@ -126,6 +126,9 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                 for cls, number in pack.by_class.items():
                     counts[cls] += number
                 counts["alu"] += o.pack_column_alu
+                if problem.b_packed_only and not problem.requant:  # a convolution's pixel address
+                    counts["alu"] += o.conv_pixel_alu
+                    counts["cycles"] += o.conv_pixel_alu
                 counts["load_B"] += pack.loads.get("B", 0)
                 counts["load_bytes_B"] += pack.load_bytes.get("B", 0)
                 counts["store_buffer"] += pack.stores.get("buffer", 0)
