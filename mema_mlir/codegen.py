@@ -32,6 +32,7 @@ from mema_mlir.model.microkernel import (
     pack_program,
     panel_row_bytes,
     strip_deltas,
+    strip_entry_form,
     strip_forms,
     strip_program,
     tile_program,
@@ -255,34 +256,34 @@ class KernelWriter(Emitter):
         inline_asm(program, registers, [], self.t.fresh, self.t.emit)
 
     def uses_strips(self) -> bool:
-        """Full tiles run as strips (one statement per block row or column) unless the
-        requantization is fused (its epilogue spends the operand pointers)."""
-        return self.tile.kernel == "smlad" and not self.layout.requant_global
+        """Full tiles run as strips (one statement per block row or column): every DSP tile."""
+        return self.tile.kernel == "smlad"
 
     def dsp_strip(self, outer: Idx, outer_is_rows: bool, tiles: int, outer_size: int, inner_size: int) -> None:
         """The `tiles` full tiles of one block row ("ij": along the columns) or block column
         ("ji": down the rows) in one statement (microkernel.strip_program): the first tile's
-        pointers and C's address past the last tile enter; each tile's step moves the pointers
-        on."""
+        pointers enter; each tile's step moves them on."""
         lay, tile = self.layout, self.tile
-        first, past = Idx(None, 0), Idx(None, tiles * inner_size)
+        requant = bool(lay.requant_global)
+        first = Idx(None, 0)
         row0, col0 = (outer, first) if outer_is_rows else (first, outer)
         mr, nr = (outer_size, inner_size) if outer_is_rows else (inner_size, outer_size)
         p_a, p_b, p_c = self.tile_pointers(row0, col0)
-        end_row, end_col = (outer, past) if outer_is_rows else (past, outer)
-        p_end = self.address("%ptrC", [(end_row, self.c_row_bytes), (end_col, self.c_col_bytes)], 0)
         a_side, b_side = tile_sides(lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, mr, nr)
-        spec = TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k, self.c_row_bytes, self.c_col_bytes)
-        inner = STRIP_INNER[tile.loop_order]
+        spec = TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k, self.c_row_bytes, self.c_col_bytes,
+                        requant=requant)
         facts = (lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, self.c_row_bytes,
-                 self.c_col_bytes, inner)
-        program = strip_program(StripSpec(spec, tiles, strip_deltas(*facts, mr, nr), strip_forms(*facts)))
+                 self.c_col_bytes, requant, STRIP_INNER[tile.loop_order])
+        entry_form = strip_entry_form(lay.m * self.c_row_bytes + lay.n * self.c_col_bytes)
+        program = strip_program(StripSpec(spec, tiles, strip_deltas(*facts, mr, nr), strip_forms(*facts), entry_form))
         accumulators = [f"c{r}_{c}" for r in range(mr) for c in range(nr)]
         registers = [Operand(name, "", "i32") for name in accumulators]
         registers += [Operand("pa", p_a, "!llvm.ptr"), Operand("pb", p_b, "!llvm.ptr")]
         if program.tile.uses_counter:
             registers.append(Operand("n", self.const_i32(program.tile.trips), "i32"))
-        preloaded = {"c": p_c, "e": p_end}
+        preloaded = {"c": p_c}
+        if requant:
+            preloaded["q"] = self.address("%ptrQ", [(row0, REQUANT_ROW_BYTES)], 0)
         registers += [Operand(scratch, preloaded[name], "!llvm.ptr") for name, scratch in program.preloaded]
         inline_asm(program, registers, [], self.t.fresh, self.t.emit)
 

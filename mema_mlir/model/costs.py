@@ -29,6 +29,7 @@ from mema_mlir.model.microkernel import (
     c_lines_need_steps,
     pack_program,
     strip_entry_execution,
+    strip_entry_form,
     strip_forms,
     strip_step_execution,
     tile_sides,
@@ -281,15 +282,9 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     call, call_cycles = _call_vectors(overhead)
     # llc's code around a tile of its own (every tile; with strips only the inner edge tiles).
     own_cycles = tile_alu + stack_cycles + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken
-    if problem.requant:
-        own = {"alu": _vec(tiles=tile_alu), "branch": _vec(tiles=overhead.tile_branches_taken)}
-        own_cycle_vector = _vec(tiles=own_cycles)
-        strip_vectors: dict[str, Vector] = {}
-        strip_cycles = _ZERO
-    else:
-        own = {"alu": _vec(edge=tile_alu), "branch": _vec(edge=overhead.tile_branches_taken)}
-        own_cycle_vector = _vec(edge=own_cycles)
-        strip_vectors, strip_cycles = _strip_vectors(problem, family, bool(loops), overhead)
+    own = {"alu": _vec(edge=tile_alu), "branch": _vec(edge=overhead.tile_branches_taken)}
+    own_cycle_vector = _vec(edge=own_cycles)
+    strip_vectors, strip_cycles = _strip_vectors(problem, family, bool(loops), overhead)
     vectors["alu"] = _add(_add(_add(kernel_alu, call["alu"]), own["alu"]), _vec(outer=overhead.asm_outer_alu))
     vectors["branch"] = _add(_add(kernel_branch, own["branch"]), _vec(outer=overhead.outer_branches_taken))
     # PUSH/POP: the call's, and each tile's save of C's address inside its micro-kernel.
@@ -326,28 +321,36 @@ def _strip_vectors(problem: Problem, family: Family, counter: bool,
     last BNE not taken, and llc's code around the statement (estimated: overhead.asm_strip_*;
     the counter's first value when the tile loops)."""
     _, a_form, b_form, _ = family
-    facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides)
+    facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides,
+             problem.requant)
     far, near = sorted(problem.c_strides, reverse=True)
-    stores_last = not c_lines_need_steps(far, near)  # else an ADD of C's stride ends the tile
+    # A tile ends with C's stores (an ADD of C's stride when stepped) or the requantization's
+    # restores of the operand pointers.
+    ends_single = problem.requant or not c_lines_need_steps(far, near)
+    c_row, c_col = problem.c_strides
+    entry_form = strip_entry_form(problem.m * c_row + problem.n * c_col)
     return _strip_table(strip_forms(*facts, STRIP_INNER["ij"]), strip_forms(*facts, STRIP_INNER["ji"]),
-                        counter, stores_last, overhead)
+                        counter, ends_single, problem.requant, entry_form, overhead)
 
 
 @lru_cache(maxsize=1024)
-def _strip_table(forms_ij: tuple[str, str, str], forms_ji: tuple[str, str, str], counter: bool, stores_last: bool,
-                 overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
+def _strip_table(forms_ij: tuple[str, ...], forms_ji: tuple[str, ...], counter: bool, ends_single: bool,
+                 requant: bool, entry_form: str, overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
     """_strip_vectors for given step forms: a table of the kernel's shapes (no problem's sizes
     enter it), kept across problems like the micro-kernels' blocks. Callers only read it."""
-    steps = {"ij": strip_step_execution(forms_ij, counter, stores_last),
-             "ji": strip_step_execution(forms_ji, counter, stores_last)}
+    steps = {"ij": strip_step_execution(forms_ij, counter, ends_single),
+             "ji": strip_step_execution(forms_ji, counter, ends_single)}
     vectors: dict[str, Vector] = {}
     for cls in ("alu", "branch", "stack_load"):
         vectors[cls] = _vec(strip_ij=steps["ij"].by_class.get(cls, 0), strip_ji=steps["ji"].by_class.get(cls, 0))
-    strip_alu = overhead.asm_strip_alu + (1 if counter else 0)
-    vectors["alu"] = _add(vectors["alu"], _vec(outer=strip_alu + 1))  # + the exit's ADD SP
+    # llc's code per strip, and with a requantization its table row's address.
+    strip_alu = overhead.asm_strip_alu + (1 if counter else 0) + (overhead.requant_tile_alu if requant else 0)
+    strip_stack = overhead.asm_strip_stack_cycles + (overhead.requant_tile_stack_cycles if requant else 0)
+    entry_alu = {"imm": 1, "wide16": 2}.get(entry_form, 3)  # the end address from t0
+    vectors["alu"] = _add(vectors["alu"], _vec(outer=strip_alu + entry_alu + 1))  # + the exit's ADD SP
     vectors["stack_store"] = _vec(outer=1)  # the entry's save of the end address
-    entry_exit, saving = strip_entry_execution()
-    cycles = _vec(outer=strip_alu + overhead.asm_strip_stack_cycles + entry_exit - TAKEN_PENALTY - saving,
+    entry_exit, saving = strip_entry_execution(entry_form)
+    cycles = _vec(outer=strip_alu + strip_stack + entry_exit - TAKEN_PENALTY - saving,
                   strip_ij=steps["ij"].cycles, strip_ji=steps["ji"].cycles)
     return vectors, cycles
 

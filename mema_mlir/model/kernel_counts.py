@@ -19,6 +19,7 @@ from functools import lru_cache
 from mema_mlir.model.microkernel import (
     _CYCLES,
     _SINGLE,
+    REQUANT_KEPT_POINTERS,
     Execution,
     Insn,
     Side,
@@ -144,7 +145,8 @@ def _c_runs(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int, requant: b
     """The prologue and epilogue around the k loop: C's loads and stores, or the fused
     requantization's."""
     if requant:
-        prologue, epilogue, _ = requant_access(rows, cols, c_row_bytes, c_col_bytes, ("pa", "pb", "t2"), False)
+        prologue, epilogue, _ = requant_access(rows, cols, c_row_bytes, c_col_bytes, ("pa", "pb", "t2"), False,
+                                               keep=REQUANT_KEPT_POINTERS)
         return summarize(prologue), summarize(epilogue)
     a = Side("A", "w16", rows, "panel", "i16")
     b = Side("B", "w16", cols, "panel", "i16")

@@ -633,7 +633,8 @@ class _TileWriter:
             if temps[2] == "t2":  # a third scratch register only when no loop counter is free
                 scratch = max(scratch, REQUANT_SCRATCH)
             prologue, epilogue, preloaded = requant_access(spec.a.lines, spec.b.lines, spec.c_row_bytes,
-                                                           spec.c_col_bytes, temps, self.check)
+                                                           spec.c_col_bytes, temps, self.check,
+                                                           keep=REQUANT_KEPT_POINTERS)
         else:
             prologue, epilogue, preloaded = self.c_access()
         return Program(tuple(body), trips, tuple(tail), scratch, ("pa", "pb"),
@@ -687,6 +688,11 @@ REQUANT_BIAS, REQUANT_MULTIPLIER, REQUANT_ADDEND, REQUANT_SHIFT = 0, 4, 8, 12
 REQUANT_SCRATCH = 3
 
 
+# A requantized tile's epilogue borrows the operand pointers as temps; it saves and restores
+# them, so that a strip's next tile continues from them.
+REQUANT_KEPT_POINTERS = ("pa", "pb")
+
+
 def requant_temporaries(scratch: int, has_counter: bool) -> tuple[str, str, str]:
     """Three registers dead after the k loop for a row's multiplier, addend and shift: the two
     operand pointers, then a scratch register past t1 or the spent loop counter. The model's
@@ -703,6 +709,7 @@ def _row_major_accumulator(row: int, col: int) -> str:
 def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
                    temps: tuple[str, str, str], check: bool = True,
                    accumulator: Callable[[int, int], str] = _row_major_accumulator,
+                   keep: tuple[str, ...] = (),
                    ) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
     """Around the k loop of a tile whose output is requantized in registers. C's address (int8
     output) enters in t0, the tile's first row of the parameter table in t1; both wait on the
@@ -714,7 +721,9 @@ def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
         ASR   c, c, shift       = ((c * M + 2^(s-1)) >> s) + zp_out, exactly (model.requant)
         SSAT  c, #8, c          the clamp to [-128, 127]
     and the row's bytes stored back to back (STRB). Rows are output channels (one table row
-    each); `accumulator` names the register of (row, column)."""
+    each); `accumulator` names the register of (row, column). The registers in `keep` (the
+    operand pointers a strip moves on to its next tile, when they serve as temps) are saved on
+    the stack for the epilogue and restored at its end."""
     multiplier, addend, shift = temps
     prologue: list[Insn] = []
     for row in range(rows):
@@ -723,7 +732,7 @@ def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
             address = f"[{{t1}}, #{offset}]" if offset else "[{t1}]"
             prologue.append(Insn(f"ldr {accumulator(row, col)}, {address}", "load", "Q", 1, 4))
     prologue += [stack_save("t0"), stack_save("t1")]
-    epilogue = [stack_restore("t1"), stack_restore("t0")]
+    epilogue = [stack_restore("t1"), stack_restore("t0")] + [stack_save(register) for register in keep]
     for row in range(rows):
         base = row * REQUANT_ROW_BYTES
         for reg, field_offset in ((multiplier, REQUANT_MULTIPLIER), (addend, REQUANT_ADDEND),
@@ -740,6 +749,7 @@ def requant_access(rows: int, cols: int, c_row_bytes: int, c_col_bytes: int,
                 raise ValueError(f"output offset {offset} is out of the STRB immediate range")
             address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
             epilogue.append(Insn(f"strb {accumulator(row, col)}, {address}", "store", "C", 1, 1))
+    epilogue += [stack_restore(register) for register in reversed(keep)]
     return prologue, epilogue, (("c", "t0"), ("q", "t1"))
 
 
@@ -778,16 +788,17 @@ def pointer_step_form(deltas: Iterable[int]) -> str:
     return "wide16" if largest <= 0xFFFF else "wide32"
 
 
-def _pointer_step(name: str, delta: int, form: str) -> list[Insn]:
+def _pointer_step(name: str, delta: int, form: str, temp: str) -> list[Insn]:
+    """Move a pointer by `delta` bytes in `form` (`temp`: a free register for the wide forms)."""
     if form == "none":
         return []
     add, size = ("add", delta) if delta >= 0 else ("sub", -delta)
     if form == "imm":
         return [Insn(f"{add}w {{{name}}}, {{{name}}}, #{size}", "alu")]
-    out = [Insn(f"movw {{t1}}, #{size & 0xFFFF}", "alu")]
+    out = [Insn(f"movw {{{temp}}}, #{size & 0xFFFF}", "alu")]
     if form == "wide32":
-        out.append(Insn(f"movt {{t1}}, #{size >> 16}", "alu"))
-    out.append(Insn(f"{add} {{{name}}}, {{{name}}}, {{t1}}", "alu"))
+        out.append(Insn(f"movt {{{temp}}}, #{size >> 16}", "alu"))
+    out.append(Insn(f"{add} {{{name}}}, {{{name}}}, {{{temp}}}", "alu"))
     return out
 
 
@@ -795,22 +806,35 @@ def _pointer_step(name: str, delta: int, form: str) -> list[Insn]:
 class StripSpec:
     """The full tiles of one block row or column, one after another in one statement.
 
-    Each tile is `tile`'s program (C's address in t0, pushed during its k loop); after its
-    stores, the step moves t0, pa and pb from where the tile left them to the next tile's
-    start (`deltas`, bytes, with the per-problem `forms` of pointer_step_form), resets the loop
-    counter, and compares t0 with the end address (C after the last tile: it enters in t1 and
-    waits on the stack under t0 for the whole strip)."""
+    Each tile is `tile`'s program (C's address in t0, and for a fused requantization the
+    parameter table's row in t1, saved on the stack during its k loop); after the tile, the
+    step compares t0 with the end address (where t0 is after the last tile: the entry computes it
+    from t0 in c0_0 and saves it on the stack for the whole strip), then moves t0, t1, pa and pb from where the
+    tile left them to the next tile's start (`deltas`, bytes, with the per-problem `forms` of
+    pointer_step_form; the moves keep the flags), resets the loop counter and branches back."""
 
     tile: TileSpec
     tiles: int
-    deltas: tuple[int, int, int]  # pa, pb, t0 (t0 from where the tile's stores leave it)
-    forms: tuple[str, str, str]
+    deltas: tuple[int, int, int, int]  # pa, pb, t0 (from where the tile's stores leave it), t1
+    forms: tuple[str, str, str, str]
+    entry_form: str = "wide32"  # strip_entry_form of the problem's C extent
+
+    @property
+    def tile_end_offset(self) -> int:
+        """Where C's stores leave t0, from the tile's C address (strip_end_offset)."""
+        spec = self.tile
+        return strip_end_offset(spec.c_row_bytes, spec.c_col_bytes, spec.a.lines, spec.b.lines, spec.requant)
+
+
+# The register the entry computes the end address in (an accumulator: free until the first
+# tile's prologue), and the step's temp.
+STRIP_END_REGISTER = "c0_0"
 
 
 @dataclass(frozen=True)
 class Strip:
     """An inline-asm statement looping over `tiles` tiles: entry, `2:` tile + step, `bne 2b`,
-    exit. Duck-types Program for inline_asm (lines, scratch)."""
+    exit. Duck-types Program for inline_asm (lines, scratch, preloaded)."""
 
     tile: Program
     tiles: int
@@ -824,7 +848,8 @@ class Strip:
 
     @property
     def preloaded(self) -> tuple[tuple[str, str], ...]:
-        return (*self.tile.preloaded, ("e", "t1"))
+        """The scratch registers that enter with a value: the tile's."""
+        return self.tile.preloaded
 
     def lines(self) -> list[str]:
         return ([i.text for i in self.entry] + ["2:"] + self.tile.lines() + [i.text for i in self.step]
@@ -833,12 +858,7 @@ class Strip:
     def step_execution(self) -> Execution:
         """One tile's step (its BNE counted taken): what every tile of a strip adds to its
         program; the strip's last BNE is not taken (2 cycles less, strip_overhead)."""
-        by_class: dict[str, int] = {"branch": 1}
-        for insn in self.step:
-            by_class[insn.cls] = by_class.get(insn.cls, 0) + 1
-        after = _ends_single(self.tile.epilogue, _ends_single(self.tile.tail, False))
-        cycles = _cycles(self.step, after_single=after) + 1 + TAKEN_BRANCH_PENALTY
-        return Execution(by_class, {}, {}, {}, {}, cycles)
+        return _step_execution(self.step, _ends_single(self.tile.epilogue, _ends_single(self.tile.tail, False)))
 
     def execution(self) -> Execution:
         """The whole statement: tiles x (program + step), the entry and exit, the last BNE
@@ -869,6 +889,13 @@ TAKEN_BRANCH_PENALTY = 2
 STRIP_INNER = {"ji": "rows", "ij": "cols"}  # the loop order's inner dimension: a strip's tiles
 
 
+def _step_execution(step: tuple[Insn, ...], after_single: bool) -> Execution:
+    by_class: dict[str, int] = {"branch": 1}
+    for insn in step:
+        by_class[insn.cls] = by_class.get(insn.cls, 0) + 1
+    return Execution(by_class, {}, {}, {}, {}, _cycles(step, after_single=after_single) + 1 + TAKEN_BRANCH_PENALTY)
+
+
 def _line_distance(side: Side, elem: str, k: int, form: str) -> int:
     """Bytes from one line of an operand (as its kernel pointer sees it) to the next."""
     if side.layout == "rows":
@@ -878,86 +905,117 @@ def _line_distance(side: Side, elem: str, k: int, form: str) -> int:
     return panel_row_bytes(elem, k, form) if side.role == "A" else 0  # B's panel: the buffer
 
 
+def strip_end_offset(c_row_bytes: int, c_col_bytes: int, rows: int, cols: int, requant: bool) -> int:
+    """Where C's stores leave t0, from the tile's C address: past each line when the lines are
+    too far apart for immediates (the requantization's stores never move it)."""
+    if requant:
+        return 0
+    by_rows = c_row_bytes >= c_col_bytes
+    far, near = (c_row_bytes, c_col_bytes) if by_rows else (c_col_bytes, c_row_bytes)
+    return (rows if by_rows else cols) * far if c_lines_need_steps(far, near) else 0
+
+
 def strip_deltas(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool, c_row_bytes: int,
-                 c_col_bytes: int, inner: str, rows: int, cols: int) -> tuple[int, int, int]:
-    """(pa, pb, t0) bytes from where a rows x cols tile leaves its pointers to the next tile's
-    start along `inner` ("rows": the next block of rows, B's pointer back to the tile's first
-    column; "cols": the next block of columns, A's back to its first row). t0 from where C's
-    stores leave it (they step it past each line when the lines are far apart). A panel's
-    pointer moves by its lines' groups per group (Side.advance), so one line's sides suffice."""
+                 c_col_bytes: int, requant: bool, inner: str, rows: int,
+                 cols: int) -> tuple[int, int, int, int]:
+    """(pa, pb, t0, t1) bytes from where a rows x cols tile leaves its pointers to the next
+    tile's start along `inner` ("rows": the next block of rows, B's pointer back to the tile's
+    first column; "cols": the next block of columns, A's back to its first row); t1 is the
+    requantization's parameter row (it follows the rows). A panel's pointer moves by its lines'
+    groups per group (Side.advance), so one line's sides suffice."""
     a, b = tile_sides(elem, k, n, a_form, b_form, a_panel, 1, 1)
     group = group_k(elem)
     padded = a.layout == "panel" and a.padded and b.layout == "panel" and b.padded
     groups = -(-k // group) if padded else k // group  # TileSpec.groups
     advance_a = groups * a.advance(group) * (rows if a.layout == "panel" else 1)
     advance_b = groups * b.advance(group) * (cols if b.layout == "panel" else 1)
-    by_rows = c_row_bytes >= c_col_bytes
-    far, near = (c_row_bytes, c_col_bytes) if by_rows else (c_col_bytes, c_row_bytes)
-    c_net = (rows if by_rows else cols) * far if c_lines_need_steps(far, near) else 0
+    c_net = strip_end_offset(c_row_bytes, c_col_bytes, rows, cols, requant)
     if inner == "rows":
         return (rows * _line_distance(a, elem, k, a_form) - advance_a, -advance_b,
-                rows * c_row_bytes - c_net)
-    return (-advance_a, cols * _line_distance(b, elem, k, b_form) - advance_b, cols * c_col_bytes - c_net)
+                rows * c_row_bytes - c_net, rows * REQUANT_ROW_BYTES if requant else 0)
+    return (-advance_a, cols * _line_distance(b, elem, k, b_form) - advance_b, cols * c_col_bytes - c_net, 0)
 
 
 @lru_cache(maxsize=4096)
 def strip_forms(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bool, c_row_bytes: int,
-                c_col_bytes: int, inner: str) -> tuple[str, str, str]:
-    """The instruction forms of the step's three pointer moves for every tile of this problem
+                c_col_bytes: int, requant: bool, inner: str) -> tuple[str, str, str, str]:
+    """The instruction forms of the step's four pointer moves for every tile of this problem
     and family (pointer_step_form over all tiles of up to MAX_TILE_LINES lines): the same
     instructions in every tile's step keep the counts affine. Each move is affine in the tile's
     rows and columns, so its largest size, and whether it is 0 everywhere, show at the corners."""
     corners = (1, MAX_TILE_LINES)
-    deltas = [strip_deltas(elem, k, n, a_form, b_form, a_panel, c_row_bytes, c_col_bytes, inner, rows, cols)
+    deltas = [strip_deltas(elem, k, n, a_form, b_form, a_panel, c_row_bytes, c_col_bytes, requant, inner, rows, cols)
               for rows in corners for cols in corners]
-    return tuple(pointer_step_form(d[i] for d in deltas) for i in range(3))  # type: ignore[return-value]
+    return tuple(pointer_step_form(d[i] for d in deltas) for i in range(4))  # type: ignore[return-value]
 
 
-def _strip_step(deltas: tuple[int, int, int], forms: tuple[str, str, str], trips: int) -> list[Insn]:
-    """A strip's step after each tile (see StripSpec); `trips`: the tile's k-loop trips (0: none)."""
-    delta_a, delta_b, delta_c = deltas
-    form_a, form_b, form_c = forms
-    step = [Insn("ldr {c0_0}, [sp]", "stack_load")]
-    step += _pointer_step("t0", delta_c, form_c)
-    step += _pointer_step("pa", delta_a, form_a)
-    step += _pointer_step("pb", delta_b, form_b)
+def _strip_step(deltas: tuple[int, int, int, int], forms: tuple[str, str, str, str], trips: int) -> list[Insn]:
+    """A strip's step after each tile (see StripSpec); `trips`: the tile's k-loop trips (0: none).
+    The compare comes first: the moves (ADDW/SUBW, MOVW/MOVT, ADD/SUB) keep the flags and may
+    use the end address's register as their temp."""
+    end = STRIP_END_REGISTER
+    step = [Insn(f"ldr {{{end}}}, [sp]", "stack_load"), Insn(f"cmp {{t0}}, {{{end}}}", "alu")]
+    for name, delta, form in zip(("t0", "t1", "pa", "pb"), (deltas[2], deltas[3], deltas[0], deltas[1]),
+                                 (forms[2], forms[3], forms[0], forms[1]), strict=True):
+        step += _pointer_step(name, delta, form, end)
     if trips:
         step.append(Insn(f"movw {{n}}, #{trips}", "alu"))
-    step.append(Insn("cmp {t0}, {c0_0}", "alu"))
     return step
 
 
-_STRIP_ENTRY = (stack_save("t1"),)
 _STRIP_EXIT = (Insn("add sp, sp, #4", "alu"),)
 
 
+def strip_entry_form(c_bytes: int) -> str:
+    """How a strip's entry adds the end address's offset to t0, the same for every strip of a
+    problem: the offset stays inside C, so C's extent in bytes bounds it (ADDW up to 4095,
+    MOVW and ADD up to 16 bits, else MOVW, MOVT and ADD)."""
+    return "imm" if c_bytes <= MAX_ADD_IMMEDIATE else "wide16" if c_bytes <= 0xFFFF else "wide32"
+
+
+def _strip_entry(end_offset: int, form: str) -> tuple[Insn, ...]:
+    """The end address, t0 + `end_offset` in `form` (strip_entry_form), saved on the stack for
+    the whole strip."""
+    end = STRIP_END_REGISTER
+    if form == "imm":
+        return (Insn(f"addw {{{end}}}, {{t0}}, #{end_offset}", "alu"), stack_save(end))
+    out = [Insn(f"movw {{{end}}}, #{end_offset & 0xFFFF}", "alu")]
+    if form == "wide32":
+        out.append(Insn(f"movt {{{end}}}, #{end_offset >> 16}", "alu"))
+    return (*out, Insn(f"add {{{end}}}, {{t0}}, {{{end}}}", "alu"), stack_save(end))
+
+
 @lru_cache(maxsize=1024)
-def strip_step_execution(forms: tuple[str, str, str], counter: bool, after_single: bool) -> Execution:
+def strip_step_execution(forms: tuple[str, str, str, str], counter: bool, after_single: bool) -> Execution:
     """One tile's step for these pointer-move forms (its BNE counted taken), what the model adds
     per tile of a strip without building one: `counter` when the tile has a counted k loop,
-    `after_single` when the tile's code ends with a single store (C's stores, unless stepped)."""
-    step = _strip_step((0, 0, 0), forms, 1 if counter else 0)
-    by_class: dict[str, int] = {"branch": 1}
-    for insn in step:
-        by_class[insn.cls] = by_class.get(insn.cls, 0) + 1
-    return Execution(by_class, {}, {}, {}, {}, _cycles(tuple(step), after_single=after_single) + 1
-                     + TAKEN_BRANCH_PENALTY)
+    `after_single` when the tile's code ends with a single load or store (C's stores unless
+    stepped, the requantization's restores)."""
+    return _step_execution(tuple(_strip_step((0, 0, 0, 0), forms, 1 if counter else 0)), after_single)
 
 
-def strip_entry_execution() -> tuple[int, int]:
+def strip_entry_execution(form: str) -> tuple[int, int]:
     """(cycles of a strip's entry and exit, 1 when its first tile's first access pipelines
-    after the entry's store): every strip tile starts by saving C's address."""
-    cycles = _cycles(_STRIP_ENTRY, after_single=False) + _cycles(_STRIP_EXIT, after_single=False)
-    return cycles, 1 if _ends_single(_STRIP_ENTRY, False) and pipelines(stack_save("t0")) else 0
+    after the entry's store): every strip tile starts by saving C's address, or by loading the
+    requantization's biases, either of which pipelines."""
+    entry = _strip_entry(0, form)
+    cycles = _cycles(entry, after_single=False) + _cycles(_STRIP_EXIT, after_single=False)
+    return cycles, 1 if _ends_single(entry, False) and pipelines(stack_save("t0")) else 0
 
 
 def strip_program(spec: StripSpec, check: bool = True) -> Strip:
     """The statement of a strip of `spec.tiles` tiles (see StripSpec)."""
     tile = tile_program(spec.tile, check)
-    if tile.scratch < 2 or tile.preloaded != (("c", "t0"),):
-        raise ValueError("a strip needs C's address in t0 and a second scratch register")
+    if tile.preloaded not in ((("c", "t0"),), (("c", "t0"), ("q", "t1"))):
+        raise ValueError("a strip needs C's address in t0 (and the requantization's table row in t1)")
     step = _strip_step(spec.deltas, spec.forms, tile.trips)
-    return Strip(tile, spec.tiles, _STRIP_ENTRY, tuple(step), _STRIP_EXIT)
+    # t0 after the last tile: the first tile's C address, tiles - 1 moves on, and where C's stores
+    # leave t0 (deltas[2] is a move from there to the next tile's C).
+    c_net = spec.tile_end_offset
+    end_offset = (spec.tiles - 1) * (spec.deltas[2] + c_net) + c_net
+    if check and not 0 <= end_offset <= {"imm": MAX_ADD_IMMEDIATE, "wide16": 0xFFFF}.get(spec.entry_form, 1 << 32):
+        raise ValueError(f"the strip's end offset {end_offset} does not fit its entry form {spec.entry_form}")
+    return Strip(tile, spec.tiles, _strip_entry(end_offset, spec.entry_form), tuple(step), _STRIP_EXIT)
 
 
 # ---- packing of B at run time ------------------------------------------------------------

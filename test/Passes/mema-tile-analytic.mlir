@@ -17,7 +17,7 @@
 // halfword pairs by PKHBT, in the micro-kernel's loop.
 // CHECK-LABEL: func.func @strided_b
 // CHECK: affine.for %{{.*}} step [[MR0]] {
-// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:{{.*}}1:\0A\09{{.*}}ldrsb {{.*}}pkhbt {{.*}}smlad {{.*}}bne 1b{{.*}}bne 2b
+// CHECK: llvm.inline_asm has_side_effects "{{(addw|movw)}} {{.*}}2:{{.*}}1:\0A\09{{.*}}ldrsb {{.*}}pkhbt {{.*}}smlad {{.*}}bne 1b{{.*}}bne 2b
 // CHECK: mr = [[MR0]] : i64, nr = [[NR0]] : i64
 func.func @strided_b(%a: memref<4x64xi8>, %b: memref<64x4xi8>, %c: memref<4x4xi32>) {
   linalg.matmul ins(%a, %b : memref<4x64xi8>, memref<64x4xi8>) outs(%c : memref<4x4xi32>)
@@ -28,7 +28,7 @@ func.func @strided_b(%a: memref<4x64xi8>, %b: memref<64x4xi8>, %c: memref<4x4xi3
 
 // A fully-connected layer (N = 1): the registers go to mr.
 // CHECK-LABEL: func.func @fc
-// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:{{.*}}1:{{.*}}smlad{{.*}}bne 1b{{.*}}bne 2b
+// CHECK: llvm.inline_asm has_side_effects "{{(addw|movw)}} {{.*}}2:{{.*}}1:{{.*}}smlad{{.*}}bne 1b{{.*}}bne 2b
 // CHECK: mr = [[MR1]] : i64, nr = 1 : i64
 func.func @fc(%a: memref<128x640xi8>, %b: memref<1x640xi8>, %c: memref<128x1xi32>) {
   linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
@@ -42,7 +42,7 @@ func.func @fc(%a: memref<128x640xi8>, %b: memref<1x640xi8>, %c: memref<128x1xi32
 // The 8 whole groups are one trip of 8: straight-line code, no loop.
 // CHECK-LABEL: func.func @prime
 // CHECK: step [[NR2]]
-// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:\0A
+// CHECK: llvm.inline_asm has_side_effects "{{(addw|movw)}} {{.*}}2:\0A
 // CHECK-NOT: 1:\0A
 // CHECK-SAME: smlad{{.*}}ldrsb{{.*}}mla{{.*}}bne 2b
 // CHECK: mr = [[MR2]] : i64, nr = [[NR2]] : i64
@@ -70,7 +70,7 @@ func.func @prime(%a: memref<33x35xi8>, %b: memref<17x35xi8>, %c: memref<33x17xi3
 // CHECK-DAG: memref.get_global @[[PACK]]
 // CHECK: affine.for %{{.*}} = 0 to 12 step [[NR3]] {
 // CHECK-COUNT-3: llvm.inline_asm has_side_effects "1:\0A\09ldr {{.*}}sxtb16 {{.*}}str {{.*}}addw {{.*}}bne 1b
-// CHECK: llvm.inline_asm has_side_effects "str {{.*}}2:{{.*}}1:{{.*}}smlad{{.*}}bne 1b{{.*}}bne 2b
+// CHECK: llvm.inline_asm has_side_effects "{{(addw|movw)}} {{.*}}2:{{.*}}1:{{.*}}smlad{{.*}}bne 1b{{.*}}bne 2b
 // CHECK: loop_order = "ji", mr = [[MR3]] : i64, nr = [[NR3]] : i64
 memref.global "private" constant @weights : memref<16x64xi8> = dense<5>
 func.func @conv(%im2col: memref<12x64xi8>, %acc: memref<16x12xi32>) {

@@ -24,7 +24,7 @@
 // The 8 output channels of the block: one strip of tiles.
 // CHECK-NOT: affine.for
 // C[f, p] at (p * 8 + f) * 4: output channel f+1 is 4 bytes on, pixel p+1 32 bytes on.
-// CHECK: llvm.inline_asm has_side_effects "str $[[E:[0-9]+]], [sp, #-4]!\0A\092:\0A\09str $[[C:[0-9]+]], [sp, #-4]!\0A\09ldr $0, [$[[C]]]\0A\09ldr $3, [$[[C]], #4]\0A\09ldr $1, [$[[C]], #32]\0A\09ldr $4, [$[[C]], #36]
+// CHECK: llvm.inline_asm has_side_effects "addw $[[E:[0-9]+]], $[[C:[0-9]+]], #{{[0-9]+}}\0A\09str $[[E]], [sp, #-4]!\0A\092:\0A\09str $[[C]], [sp, #-4]!\0A\09ldr $0, [$[[C]]]\0A\09ldr $3, [$[[C]], #4]\0A\09ldr $1, [$[[C]], #32]\0A\09ldr $4, [$[[C]], #36]
 // CHECK-SAME: smlad
 // CHECK-NOT: linalg.conv_2d_nhwc_fhwc_q
 memref.global "private" constant @w : memref<8x3x3x4xi8> = dense<3>

@@ -19,13 +19,18 @@
 // CHECK-NOT: memref.alloc
 // The packing statement: SXTB16 only (no SSUB16: the zero point is in the bias).
 // CHECK: llvm.inline_asm has_side_effects "1:\0A\09ldr $4, [$0], #4\0A\09sxtb16 $3, $4\0A\09sxtb16 $4, $4, ror #8\0A\09strd
-// The tile: K = 36 is 9 groups, one trip of 8 and one more, straight-line (no loop counter, so
-// the shift takes a scratch register of its own).
-// CHECK: llvm.inline_asm has_side_effects "ldr $0, [$9]\0A\09ldr $1, [$9]\0A\09ldr $2, [$9, #16]
+// The tile, the only one of its strip (3 channels): K = 36 is 9 groups, one trip of 8 and one
+// more, straight-line (no loop counter, so the shift takes a scratch register of its own).
+// CHECK: llvm.inline_asm has_side_effects "addw $0, $8, #0\0A\09str $0, [sp, #-4]!\0A\092:\0A\09ldr $0, [$9]\0A\09ldr $1, [$9]\0A\09ldr $2, [$9, #16]
 // CHECK-SAME: str $8, [sp, #-4]!\0A\09str $9, [sp, #-4]!\0A\09ldr
-// CHECK-SAME: ldr $9, [sp], #4\0A\09ldr $8, [sp], #4\0A\09ldr $6, [$9, #4]\0A\09ldr $7, [$9, #8]\0A\09ldr $10, [$9, #12]\0A\09smmla $0, $0, $6, $7\0A\09asr $0, $0, $10\0A\09ssat $0, #8, $0
+// The epilogue: C's address and the table row back; the operand pointers saved while they
+// serve as the multiplier and the addend.
+// CHECK-SAME: ldr $9, [sp], #4\0A\09ldr $8, [sp], #4\0A\09str $6, [sp, #-4]!\0A\09str $7, [sp, #-4]!\0A\09ldr $6, [$9, #4]\0A\09ldr $7, [$9, #8]\0A\09ldr $10, [$9, #12]\0A\09smmla $0, $0, $6, $7\0A\09asr $0, $0, $10\0A\09ssat $0, #8, $0
 // Output channel c of pixel p at p * 3 + c.
 // CHECK-SAME: strb $0, [$8]\0A\09strb $1, [$8, #3]\0A\09ldr $6, [$9, #20]
+// The step: the pointers restored, the compare, C and the table row 3 channels on, B's buffer
+// back to its start.
+// CHECK-SAME: ldr $7, [sp], #4\0A\09ldr $6, [sp], #4\0A\09ldr $0, [sp]\0A\09cmp $8, $0\0A\09addw $8, $8, #3\0A\09addw $9, $9, #48\0A\09subw $7, $7, #144\0A\09bne 2b
 // CHECK-NOT: linalg.conv_2d_nhwc_fhwc_q
 memref.global "private" constant @bias : memref<3xi32> = dense<[-2147483648,2147483647,104005]>
 memref.global "private" constant @mult : memref<3xi32> = dense<[1581824319,1623306108,1884596761]>

@@ -23,6 +23,7 @@ from mema_mlir.model.microkernel import (
     pack_program,
     pointer_step_form,
     strip_deltas,
+    strip_entry_form,
     strip_forms,
     strip_program,
     tile_program,
@@ -182,9 +183,11 @@ def test_emulator_times_a_strip(variant: Variant) -> None:
     problem = Problem(m, n, k, elem=variant.elem, b_k_contiguous=variant.b_k_contiguous,
                       a_constant=variant.a_constant)
     family = (variant.kernel, variant.a_form, variant.b_form, variant.kept)
-    facts = (variant.elem, k, n, variant.a_form, variant.b_form, variant.a_constant, 4 * n, 4, STRIP_INNER[order])
+    facts = (variant.elem, k, n, variant.a_form, variant.b_form, variant.a_constant, 4 * n, 4, False,
+             STRIP_INNER[order])
     strip = strip_program(StripSpec(tile_spec(problem, family, ku, mr, nr), tiles,
-                                    strip_deltas(*facts, mr, nr), strip_forms(*facts)))
+                                    strip_deltas(*facts, mr, nr), strip_forms(*facts),
+                                    strip_entry_form(m * 4 * n + n * 4)))
     trips = strip.tile.trips
     assert trips > 1
     rng = np.random.default_rng(11)
@@ -212,7 +215,8 @@ def test_strip_forms_from_the_corners_equal_every_tile() -> None:
         b_form = str(rng.choice(["words", "strided", "packed"]))
         a_panel = bool(rng.integers(2)) or a_form == "pairs"
         c_row, c_col = int(rng.choice([4 * n, 4, 1, n])), int(rng.choice([4, 4 * int(rng.integers(1, 300)), 1]))
-        facts = (elem, k, n, a_form, b_form, a_panel, c_row, c_col, str(rng.choice(["rows", "cols"])))
+        requant = bool(rng.integers(2))
+        facts = (elem, k, n, a_form, b_form, a_panel, c_row, c_col, requant, str(rng.choice(["rows", "cols"])))
         every = [strip_deltas(*facts, rows, cols) for rows in range(1, MAX_TILE_LINES + 1)
                  for cols in range(1, MAX_TILE_LINES + 1)]
-        assert strip_forms(*facts) == tuple(pointer_step_form(d[i] for d in every) for i in range(3)), facts
+        assert strip_forms(*facts) == tuple(pointer_step_form(d[i] for d in every) for i in range(4)), facts

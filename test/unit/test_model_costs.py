@@ -24,6 +24,7 @@ from mema_mlir.model.microkernel import (
     StripSpec,
     pack_program,
     strip_deltas,
+    strip_entry_form,
     strip_forms,
     strip_program,
     tile_program,
@@ -136,13 +137,15 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                 counts["cycles"] += pack.cycles + o.pack_column_alu
         inner_tile = s.nr if s.loop_order == "ij" else s.mr
         strip_tiles = sum(1 for size in inner if size == inner_tile)
-        in_strips = s.kernel == "smlad" and not problem.requant
+        in_strips = s.kernel == "smlad"
         if in_strips:  # the full inner tiles in one statement (codegen.dsp_strip)
             r, c = (outer_size, inner_tile) if s.loop_order == "ij" else (inner_tile, outer_size)
             facts = (problem.elem, problem.k, problem.n, s.a_form, s.b_form, problem.a_constant,
-                     *problem.c_strides, STRIP_INNER[s.loop_order])
+                     *problem.c_strides, problem.requant, STRIP_INNER[s.loop_order])
+            c_row, c_col = problem.c_strides
             strip = strip_program(StripSpec(tile_spec(problem, s.family, s.ku, r, c), strip_tiles,
-                                            strip_deltas(*facts, r, c), strip_forms(*facts)))
+                                            strip_deltas(*facts, r, c), strip_forms(*facts),
+                                            strip_entry_form(problem.m * c_row + problem.n * c_col)))
             ex = strip.execution()
             for cls, number in ex.by_class.items():
                 counts[cls] += number
@@ -152,9 +155,11 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                 counts[f"load_bytes_{name}"] += ex.load_bytes.get(operand, 0)
             counts["store_C"] += ex.stores.get("C", 0)
             counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
-            strip_alu = o.asm_strip_alu + (1 if strip.tile.uses_counter else 0)
+            strip_alu = (o.asm_strip_alu + (1 if strip.tile.uses_counter else 0)
+                         + (o.requant_tile_alu if problem.requant else 0))
+            strip_stack = o.asm_strip_stack_cycles + (o.requant_tile_stack_cycles if problem.requant else 0)
             counts["alu"] += strip_alu
-            counts["cycles"] += ex.cycles + strip_alu + o.asm_strip_stack_cycles
+            counts["cycles"] += ex.cycles + strip_alu + strip_stack
         for index, inner_size in enumerate(inner):
             if in_strips and index < strip_tiles:
                 continue
