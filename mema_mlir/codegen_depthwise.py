@@ -1,9 +1,10 @@
-"""Write a depthwise convolution's tiled nest as MLIR text: one micro-kernel statement
-(microkernel.depthwise_program) per tile of 4 channels by P output pixels.
+"""Write a depthwise convolution's tiled nest as MLIR text: one micro-kernel statement per tile
+of P output pixels, running every block of 4 channels (microkernel.depthwise_strip_program; a
+single block is microkernel.depthwise_program alone).
 
     for each output row oh:
       for each tile of P pixels along the row (then the edge tile of the rest):
-        for each block of 4 channels:  the statement, C's 4*P outputs loaded and stored inside
+        the statement: for each block of 4 channels, C's 4*P outputs loaded and stored inside
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from mema_mlir.codegen import Emitter, Idx
 from mema_mlir.inline_asm import Operand, inline_asm
 from mema_mlir.model.depthwise import DepthwiseProblem
-from mema_mlir.model.microkernel import REQUANT_ROW_BYTES, depthwise_program
 
 
 class DepthwiseWriter(Emitter):
@@ -31,21 +31,19 @@ class DepthwiseWriter(Emitter):
         self.requant_global = requant_global
         self.requant_type = requant_type
 
-    def tile(self, oh: Idx, ow: Idx, block: Idx, pixels: int) -> None:
+    def tile(self, oh: Idx, ow: Idx, pixels: int) -> None:
+        """The statement of one tile of pixels, its first channel block's pointers entering."""
         problem = self.problem
         c = problem.channels
-        px = self.address("%ptrX", [(oh, problem.stride_h * problem.width * c),
-                                    (ow, problem.stride_w * c), (block, 4)], 0)
-        pw = self.address("%ptrW", [(block, 8 * problem.taps)], 0)
+        px = self.address("%ptrX", [(oh, problem.stride_h * problem.width * c), (ow, problem.stride_w * c)], 0)
+        pw = self.address("%ptrW", [], 0)
         pixel_bytes = problem.output_pixel_bytes
-        pc = self.address("%ptrY", [(oh, problem.out_width * pixel_bytes), (ow, pixel_bytes),
-                                    (block, pixel_bytes // problem.channels * 4)], 0)
-        program = depthwise_program(problem.spec(pixels))
+        pc = self.address("%ptrY", [(oh, problem.out_width * pixel_bytes), (ow, pixel_bytes)], 0)
+        program = problem.statement(pixels)
         registers = [Operand(f"c{p}_{q}", "", "i32") for p in range(pixels) for q in range(4)]
         registers += [Operand("px", px, "!llvm.ptr"), Operand("pw", pw, "!llvm.ptr"), Operand("t0", pc, "!llvm.ptr")]
-        if problem.requant:  # the block's 4 rows of the parameter table
-            pq = self.address("%ptrQ", [(block, 4 * REQUANT_ROW_BYTES)], 0)
-            registers.append(Operand("t1", pq, "!llvm.ptr"))
+        if problem.requant:  # the first block's 4 rows of the parameter table
+            registers.append(Operand("t1", self.address("%ptrQ", [], 0), "!llvm.ptr"))
         inputs = []
         if "zp2" in program.inputs:
             zp = problem.zero_point
@@ -78,9 +76,7 @@ class DepthwiseWriter(Emitter):
             ow = Idx(None, start)
             if end - start > width:
                 ow = self.loop("ow", start, end, width)
-            block = self.loop("cb", 0, problem.channels // 4, 1)
-            self.tile(oh, ow, block, width)
-            self.close()
+            self.tile(oh, ow, width)
             if ow.iv:
                 self.close()
         self.close(f" {{mema.schedule = {self.schedule_attr}}}")

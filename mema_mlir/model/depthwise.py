@@ -4,8 +4,9 @@ A depthwise convolution has no reduction over channels: each output channel sums
 KH*KW taps. The DSP kernel (microkernel.depthwise_program) takes 4 channels (one input word)
 of P output pixels per tile, straight-line over the taps; the schedule space is P (1, 2, ... as
 the registers allow) and nothing else, so the choice is the P of least cost, each evaluated
-exactly: tiles = ceil(pixels / P) * channels / 4, every tile's program counted instruction by
-instruction, plus llc's code around each statement (overhead.py).
+exactly: a tile of P pixels runs all channels / 4 blocks as one strip statement (the step between
+blocks inside it, microkernel.depthwise_strip_program), every statement counted instruction by
+instruction, plus llc's code around each statement and per output row (overhead.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ from mema_mlir.model.errors import ScheduleError
 from mema_mlir.model.microkernel import (
     MAX_OFFSET,
     DepthwiseSpec,
+    Program,
+    Strip,
     depthwise_program,
     depthwise_registers,
+    depthwise_strip_program,
 )
 from mema_mlir.model.overhead import OVERHEAD, Overhead
 from mema_mlir.model.target import Target
@@ -67,10 +71,25 @@ class DepthwiseProblem:
         return tuple((kh * self.width + kw) * self.channels
                      for kh in range(self.filter_height) for kw in range(self.filter_width))
 
+    @property
+    def blocks(self) -> int:
+        """Blocks of 4 channels: one tile each, a strip's tiles when more than one."""
+        return self.channels // 4
+
+    @property
+    def strips(self) -> bool:
+        """Whether each tile of pixels runs its channel blocks as one strip statement."""
+        return self.blocks > 1
+
     def spec(self, pixels: int) -> DepthwiseSpec:
         """The tile kernel for `pixels` consecutive output pixels (along a row)."""
         return DepthwiseSpec(self.tap_offsets(), pixels, self.stride_w * self.channels, self.zero_point,
-                             self.output_pixel_bytes, self.requant)
+                             self.output_pixel_bytes, self.requant, in_strip=self.strips)
+
+    def statement(self, pixels: int) -> Program | Strip:
+        """The statement of one tile of `pixels`: its channel blocks as a strip, or the one tile."""
+        spec = self.spec(pixels)
+        return depthwise_strip_program(spec, self.blocks) if self.strips else depthwise_program(spec)
 
 
 @dataclass(frozen=True)
@@ -93,22 +112,45 @@ def legal_pixels(problem: DepthwiseProblem, target: Target) -> list[int]:
     return found
 
 
+def llc_overhead(problem: DepthwiseProblem, pixels: int, registers: int, overhead: Overhead) -> tuple[int, int]:
+    """(ALU instructions, stack cycles) of llc's code around the statements (overhead.py): per
+    statement in a row's loop over its full tiles or alone, by whether it takes all `registers`,
+    and per output row."""
+    full, rest = divmod(problem.out_width, pixels)
+    rows = problem.out_height
+    in_loop = rows * full if full > 1 else 0
+    alone = rows * ((full == 1) + (rest > 0))
+    o = overhead
+    if depthwise_registers(pixels, problem.zero_point) >= registers:
+        loop = (o.depthwise_loop_statement_all_registers_alu, o.depthwise_loop_statement_all_registers_stack_cycles)
+        single = (o.depthwise_single_statement_all_registers_alu,
+                  o.depthwise_single_statement_all_registers_stack_cycles)
+    else:
+        loop = (o.depthwise_loop_statement_alu, o.depthwise_loop_statement_stack_cycles)
+        single = (o.depthwise_single_statement_alu, o.depthwise_single_statement_stack_cycles)
+    requant = (o.depthwise_requant_statement_alu, o.depthwise_requant_stack_cycles) if problem.requant else (0, 0)
+    row_loops = rows if full > 1 else 0
+    alu = (loop[0] * in_loop + single[0] * alone + requant[0] * (in_loop + alone) + o.depthwise_row_alu * rows
+           + o.depthwise_pixel_loop_alu * row_loops + o.call_alu)
+    stack = loop[1] * in_loop + single[1] * alone + requant[1] * (in_loop + alone) + o.depthwise_row_stack_cycles * rows
+    return alu, stack
+
+
 def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
                    overhead: Overhead = OVERHEAD) -> Cost:
     """The exact count of one schedule: per output row, full tiles of `pixels` and an edge
-    tile of the rest, each channel block its own statement."""
+    tile of the rest, each a statement over all channel blocks (problem.statement)."""
     full, rest = divmod(problem.out_width, pixels)
-    blocks = problem.channels // 4
     per_row = [(pixels, full)] + ([(rest, 1)] if rest else [])
     totals: dict[str, int] = {}
     loads: dict[str, int] = {}
     stores = store_bytes = 0
     cycles = 0
-    tiles = 0
+    statements = 0
     for width, count in per_row:
-        ex = depthwise_program(problem.spec(width)).execution()
-        times = count * blocks * problem.out_height
-        tiles += times
+        ex = problem.statement(width).execution()
+        times = count * problem.out_height
+        statements += times
         for name, value in ex.by_class.items():
             totals[name] = totals.get(name, 0) + value * times
         for operand, value in ex.loads.items():
@@ -116,16 +158,12 @@ def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
         stores += ex.stores.get("C", 0) * times
         store_bytes += ex.store_bytes.get("C", 0) * times
         cycles += ex.cycles * times
-    blocks_per_row = full + (1 if rest else 0)
-    tile_alu = overhead.depthwise_tile_alu + (overhead.depthwise_requant_tile_alu if problem.requant else 0)
-    alu = (tile_alu * tiles + overhead.depthwise_block_alu * blocks_per_row * problem.out_height
-           + overhead.depthwise_row_alu * problem.out_height + overhead.call_alu)
-    stack_cycles = overhead.asm_tile_stack_cycles + (overhead.depthwise_requant_stack_cycles if problem.requant else 0)
-    cycles += (alu + stack_cycles * tiles + 3 * overhead.tile_branches_taken * tiles
+    alu, stack_cycles = llc_overhead(problem, pixels, target.registers, overhead)
+    cycles += (alu + stack_cycles + 3 * overhead.tile_branches_taken * statements
                + 3 * overhead.outer_branches_taken * problem.out_height
                + 2 * (1 + overhead.call_saved_registers) + 2)
     totals["alu"] = totals.get("alu", 0) + alu
-    totals["branch"] = totals.get("branch", 0) + tiles + problem.out_height
+    totals["branch"] = totals.get("branch", 0) + statements + problem.out_height
     traffic = (float(loads.get("A", 0)), float(loads.get("B", 0)), 0.0, float(loads.get("C", 0)),
                float(stores), 0.0, float(loads.get("Q", 0)))
     memory = {name: [0, 0, 0, 0] for name in target.memories}

@@ -93,17 +93,28 @@ class Overhead:
     # 1.3%, within 5% 80% -> 95%); the requantized convolutions' per-tile constants were fitted
     # with this code inside, so it is not added to them.
     conv_pixel_alu: int = 6
-    # Depthwise convolutions (three loops: output rows, pixel blocks, channel groups): llc's code
-    # per tile (three pointers from three indices), per pixel block (the middle loop's control,
-    # the pointers it strength-reduces) and per output row. Fitted on 60 random depthwise
-    # convolutions (test_depthwise_differential's seeds), llc with loop strength reduction.
-    depthwise_tile_alu: int = 11
-    depthwise_block_alu: int = 22
-    depthwise_row_alu: int = 18
-    # With the requantization fused: per tile, the table pointer and the state llc spills and
-    # reloads around the statement (fitted on 30 random requantized depthwise convolutions).
-    depthwise_requant_tile_alu: int = 7
-    depthwise_requant_stack_cycles: int = 8
+    # Depthwise convolutions (two loops, output rows and tiles of pixels, around one statement
+    # per tile that runs its channel blocks as a strip): llc's code per statement, by where it
+    # sits (in the loop over the row's full tiles, or alone: a row's only full tile, the edge
+    # tile) and by whether it takes all 14 registers (4 x 2 pixels: llc reloads its loop state
+    # after it); per output row, and per row with a loop over its tiles. Fitted on 120 random
+    # depthwise convolutions (`benchmarks/calibrate_depthwise.py --cases 120 --seed 5000`): est.
+    # cycles median |error| 0.1%, worst 1.7% (one constant per statement: 1.0% / 13%).
+    depthwise_loop_statement_alu: int = 8
+    depthwise_loop_statement_stack_cycles: int = 1
+    depthwise_loop_statement_all_registers_alu: int = 16
+    depthwise_loop_statement_all_registers_stack_cycles: int = 8
+    depthwise_single_statement_alu: int = 2
+    depthwise_single_statement_stack_cycles: int = 0
+    depthwise_single_statement_all_registers_alu: int = 6
+    depthwise_single_statement_all_registers_stack_cycles: int = 2
+    depthwise_row_alu: int = 5
+    depthwise_row_stack_cycles: int = 0
+    depthwise_pixel_loop_alu: int = 12
+    # With the requantization fused: per statement, what the table's pointer adds (`benchmarks/
+    # calibrate_depthwise.py --requant --cases 80 --seed 6000`: median 0.25%, worst 2.2%).
+    depthwise_requant_statement_alu: int = 2
+    depthwise_requant_stack_cycles: int = 1
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():

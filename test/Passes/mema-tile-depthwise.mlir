@@ -15,15 +15,21 @@
 // Group 0, tap (0, 0): filter values 1 2 3 4 as (1, 3, 2, 4); tap (0, 1): -1 -2 -3 -4.
 // CHECK: memref.global "private" constant @dw__mema_dw : memref<72xi16> = dense<[1, 3, 2, 4, -1, -3, -2, -4, 9, 11, 10, 12,
 // CHECK-LABEL: func.func @dwconv
-// Loops: output rows, blocks of P pixels, groups of 4 channels.
+// Loops: output rows, blocks of P pixels; no loop over the groups of 4 channels: one statement
+// runs them all (a strip).
 // CHECK: affine.for %{{.*}} = 0 to 5 {
 // CHECK-NEXT: affine.for %{{.*}} = 0 to 4 step [[P]] {
-// CHECK-NEXT: affine.for %{{.*}} = 0 to 2 {
+// CHECK-NOT: affine.for
+// The strip's entry keeps on the stack where C's address is at the last group (16 bytes on).
+// CHECK: llvm.inline_asm has_side_effects "addw $0, $[[C:[0-9]+]], #16\0A\09str $0, [sp, #-4]!\0A\092:
 // The input zero point -128 is subtracted by flipping each byte's sign bit: x - (-128) = x ^ 0x80
 // read unsigned. C is read and written once per tile (output stationary).
-// CHECK: llvm.inline_asm has_side_effects "str $[[C:[0-9]+]], [sp, #-4]!\0A\09ldr $0, [$[[C]]]
+// CHECK-SAME: str $[[C]], [sp, #-4]!\0A\09ldr $0, [$[[C]]]
 // CHECK-SAME: eor $13, $13, #0x80808080\0A\09uxtb16 $12, $13\0A\09uxtb16 $13, $13, ror #8\0A\09smlabb $0, $12, $10, $0\0A\09smlatt $2, $12, $10, $2
 // CHECK-SAME: ldr $[[C]], [sp], #4\0A\09str $0, [$[[C]]]
+// The step to the next group: compare C with the end, move C by 4 outputs and the input by a
+// word (the filter's pointer is already at the next group's taps), branch back.
+// CHECK-SAME: ldr $0, [sp]\0A\09cmp $[[C]], $0\0A\09addw $[[C]], $[[C]], #16\0A\09addw $[[X:[0-9]+]], $[[X]], #4\0A\09bne 2b\0A\09add sp, sp, #4"
 // CHECK-NOT: linalg.depthwise_conv_2d_nhwc_hwcm_q
 memref.global "private" constant @dw : memref<3x3x8x1xi8> = dense<[[[[1],[2],[3],[4],[5],[6],[7],[8]],[[-1],[-2],[-3],[-4],[-5],[-6],[-7],[-8]],[[9],[10],[11],[12],[13],[14],[15],[16]]],[[[1],[1],[1],[1],[1],[1],[1],[1]],[[2],[2],[2],[2],[2],[2],[2],[2]],[[3],[3],[3],[3],[3],[3],[3],[3]]],[[[127],[-128],[5],[6],[7],[8],[9],[10]],[[0],[0],[0],[0],[0],[0],[0],[0]],[[4],[4],[4],[4],[4],[4],[4],[4]]]]>
 func.func @dwconv(%x: memref<1x7x6x8xi8>, %y: memref<1x5x4x8x1xi32>) {

@@ -23,3 +23,41 @@ def test_random_depthwise_is_bit_exact_and_predicted(case: int) -> None:
     assert check.matmuls != ["skipped"], arguments
     assert check.counts_compared and not check.numpy_checked
     assert check.problems == [], arguments
+
+
+@pytest.mark.parametrize("requant", [False, True], ids=["int32", "requantized"])
+def test_emulator_times_a_depthwise_strip(requant: bool) -> None:
+    """One tile of pixels over 3 blocks of 4 channels, one strip statement (one output row as
+    wide as the tile): the trace's est. cycles over the strip's body (every address that runs
+    once per block) are what Strip.execution() says, entry and exit apart, and the statement's
+    data accesses are the trace's."""
+    from mema_mlir import api
+    from mema_mlir.emulator import Buffer, run_function
+    from mema_mlir.model import load_target
+    from mema_mlir.model.depthwise import DepthwiseProblem, choose_depthwise
+    from mema_mlir.model.microkernel import _cycles
+    from mema_mlir.random_matmuls import requantized_depthwise_text
+
+    rng = np.random.default_rng(7)
+    height, width, channels, taps = 3, 4, 12, (3, 3)  # one output row of 2 pixels
+    arguments = (height, width, channels, taps, (1, 1), 0)
+    text = (requantized_depthwise_text(rng, *arguments, per_channel=True) if requant
+            else depthwise_text(rng, *arguments))
+    problem = DepthwiseProblem(height, width, channels, *taps, 1, 1, 1, 2, 0, requant=requant)
+    pixels = choose_depthwise(problem, load_target("cortex-m4")).pixels
+    assert pixels == 2 and problem.strips
+    strip = problem.statement(pixels)
+    obj = api.compile_module(text).output
+    x = rng.integers(-128, 128, (1, height, width, channels), dtype=np.int8)
+    y = np.zeros((1, 1, 2, channels) if requant else (1, 1, 2, channels, 1), np.int8 if requant else np.int32)
+    name = "qdw" if requant else "dwconv"
+    result = run_function(obj, name, [Buffer("X", x, "sram"), Buffer("Y", y, "sram")])
+    body = [address for address, count in result.exec_counts.items() if count == problem.blocks]
+    ex = strip.execution()
+    entry_exit = _cycles(strip.entry, after_single=False) + _cycles(strip.exit, after_single=False)
+    assert len(body) == len(strip.tile.lines()) + len(strip.step) + 1  # the blocks' code, step and BNE
+    assert sum(result.cycles_at[address] for address in body) == ex.cycles - entry_exit
+    traffic = result.traffic.buffers
+    assert traffic["X"].reads == ex.loads["B"]
+    assert traffic["Y"].writes == ex.stores["C"]
+    assert result.traffic.stack.reads >= problem.blocks  # the step reads the end address per block
