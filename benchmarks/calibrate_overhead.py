@@ -37,23 +37,23 @@ FEATURES = ("tiles", "outer", "packed_columns", "calls", "edge")
 # The weight- and input-stationary statements ("stream") fit only their per-statement code: the
 # block, call and column figures are the micro-kernels' (fitted with --kernel smlad).
 # "rest-i8" / "rest-i16": micro-kernel tiles with no k-group (int8 K < 4, int16 K = 1), per tile.
+# "mla": the MLA micro-kernel's inner edge tiles (its strips are the DSP kernels').
 # "smlad": the full tiles run as strips (one statement per outer block, exact inside); what llc
 # adds is fitted per strip ("outer") and per inner edge tile (a statement of its own, "edge"),
 # the per-column and per-call figures kept (fitted before strips, when every tile stood alone).
-FITTED = {"smlad": ("edge", "outer"), "mla": FEATURES[:4], "stream": ("tiles",), "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
+FITTED = {"smlad": ("edge", "outer"), "mla": ("edge",), "stream": ("tiles",), "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
 # What the fit replaces (the outer block's taken branch stays: it is certain, not estimated).
 ZERO = {
     "smlad": dataclasses.replace(OVERHEAD, asm_tile_alu=0, asm_tile_stack_cycles=0, asm_strip_alu=0,
                                  asm_strip_stack_cycles=0),
-    # tile_alu >= 1 (the model's burst count relies on an instruction between tiles): fitted on top.
-    "mla": dataclasses.replace(OVERHEAD, tile_alu=1, mla_tile_stack_cycles=0, outer_alu=0, call_alu=0),
+    "mla": dataclasses.replace(OVERHEAD, mla_tile_alu=0, mla_tile_stack_cycles=0),
     "stream": dataclasses.replace(OVERHEAD, stream_statement_alu=0, stream_statement_stack_cycles=0),
     "rest-i8": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i8=0, rest_only_tile_stack_cycles_i8=0),
     "rest-i16": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i16=0, rest_only_tile_stack_cycles_i16=0),
 }
 NAMES = {  # the Overhead fields the four fitted figures become, per kernel ("smlad": see main)
     "smlad": ("asm_tile_alu", "asm_tile_stack_cycles", None, None),
-    "mla": ("tile_alu", "mla_tile_stack_cycles", "outer_alu", None),
+    "mla": ("mla_tile_alu", "mla_tile_stack_cycles", None, None),
     "stream": ("stream_statement_alu", "stream_statement_stack_cycles", None, None),
     "rest-i8": ("rest_only_tile_alu_i8", "rest_only_tile_stack_cycles_i8", None, None),
     "rest-i16": ("rest_only_tile_alu_i16", "rest_only_tile_stack_cycles_i16", None, None),
@@ -113,7 +113,7 @@ def measure(args: tuple[int, int, str, str]) -> dict | None:
     s = choice.schedule
     if s.kernel != ("smlad" if kernel.startswith("rest-") else kernel):
         return None
-    has_groups = tile_spec(problem, s.family, s.ku, 1, 1).groups > 0
+    has_groups = kernel == "mla" or tile_spec(problem, s.family, s.ku, 1, 1).groups > 0
     if kernel.startswith("rest-") and has_groups:
         return None  # padded panels (A pairs, B packed) run the partial group as a whole one
     if kernel == "smlad" and not has_groups:
@@ -172,8 +172,9 @@ def main() -> None:
     tile_alu, outer_alu, column_alu, call_alu, edge_alu = (round(v) for v in instructions)
     stack_cycles = max(0, round(cycles[0] - instructions[0]))
     tile_name, stack_name, outer_name, column_name = NAMES[args.kernel]
-    base_tile = ZERO[args.kernel].tile_alu if args.kernel == "mla" else 0
-    changes = {tile_name: base_tile + tile_alu, stack_name: stack_cycles}
+    changes = {tile_name: tile_alu, stack_name: stack_cycles}
+    if args.kernel == "mla":  # per inner edge tile (the strips' figures are the DSP kernels')
+        changes = {"mla_tile_alu": edge_alu, "mla_tile_stack_cycles": max(0, round(cycles[4] - instructions[4]))}
     if args.kernel == "smlad":  # per inner edge tile (a statement of its own) and per strip
         changes = {"asm_tile_alu": edge_alu, "asm_tile_stack_cycles": max(0, round(cycles[4] - instructions[4])),
                    "asm_strip_alu": outer_alu, "asm_strip_stack_cycles": max(0, round(cycles[1] - instructions[1]))}

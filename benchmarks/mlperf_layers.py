@@ -113,12 +113,11 @@ def compile_staged(text: str, schedule: str, objective: str) -> tuple[bytes, lis
         lowering.run(module.operation)
         seconds["lowering"] = time.perf_counter() - started
         emit.mark_no_unwind(module)
-        disable_lsr = emit.take_disable_lsr(module)
         started = time.perf_counter()
         llvm_ir = emit.translate_to_llvm_ir(str(module))
         seconds["mlir_translate"] = time.perf_counter() - started
         started = time.perf_counter()
-        obj = emit.compile_llvm_ir(llvm_ir, target, "obj", disable_lsr)
+        obj = emit.compile_llvm_ir(llvm_ir, target, "obj")
         seconds["llc"] = time.perf_counter() - started
         return obj, list(tile.decisions), seconds
 

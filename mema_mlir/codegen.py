@@ -5,10 +5,10 @@ Shape of the code, which the analytical model counts instruction by instruction:
 
     for each column block (loop order "ji" with a packed B: pack the block's columns first)
       for each register tile (full tiles in affine loops, edge tiles as their own nests):
-        load the mr' x nr' accumulators from C                    (C read once)
-        the k loop: one inline-asm micro-kernel (SMLAD kernels, microkernel.py), or an
-        affine.for over k with element loads and MLA (cores without DSP)
-        store the accumulators to C                              (C written once)
+        one inline-asm micro-kernel statement (SMLAD kernels: microkernel.py; MLA, for
+        cores without DSP: mla_kernel.py; the full tiles of a block row or column of SMLAD
+        tiles in one strip statement): C's mr' x nr' accumulators loaded (C read once), the
+        k loop, the accumulators stored (C written once)
 
 Operands are addressed through one raw pointer each (`memref.extract_aligned_pointer_as_index`),
 so that a 32-bit word can be loaded from an int8 row at any byte offset: the LDR the DSP kernel
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
 from mema_mlir.inline_asm import Operand, inline_asm
 from mema_mlir.matmul import ConvGeometry
 from mema_mlir.model.microkernel import (
@@ -38,6 +37,7 @@ from mema_mlir.model.microkernel import (
     tile_program,
     tile_sides,
 )
+from mema_mlir.model.mla_kernel import MlaSpec, mla_program, mla_strip_program
 from mema_mlir.model.stationary import (
     KERNEL_STATIONARITY,
     StreamSpec,
@@ -200,26 +200,6 @@ class KernelWriter(Emitter):
         self.c_row_bytes = layout.c_strides[0] or 4 * layout.n
         self.c_col_bytes = layout.c_strides[1]
 
-    def load(self, pointer: str, bits: int) -> str:
-        """A load of `bits`, sign-extended to i32 when narrower (LDR, LDRSH, LDRSB)."""
-        value = self.t.fresh("w" if bits == 32 else "e")
-        self.t.emit(f"{value} = llvm.load {pointer} {{alignment = 1 : i64}} : !llvm.ptr -> i{bits}")
-        if bits == 32:
-            return value
-        wide = self.t.fresh("x")
-        self.t.emit(f"{wide} = arith.extsi {value} : i{bits} to i32")
-        return wide
-
-    def store(self, value: str, pointer: str) -> None:
-        self.t.emit(f"llvm.store {value}, {pointer} {{alignment = 4 : i64}} : i32, !llvm.ptr")
-
-    def multiply_add(self, acc: str, a: str, b: str) -> str:
-        product = self.t.fresh("mul")
-        total = self.t.fresh("acc")
-        self.t.emit(f"{product} = arith.muli {a}, {b} : i32")
-        self.t.emit(f"{total} = arith.addi {acc}, {product} : i32")
-        return total
-
     # ---- tile pointers --------------------------------------------------------------------
     def tile_pointers(self, row0: Idx, col0: Idx) -> tuple[str, str, str]:
         """A at the tile's first row (its panel, for a re-laid constant), B at its first column
@@ -256,10 +236,11 @@ class KernelWriter(Emitter):
         inline_asm(program, registers, [], self.t.fresh, self.t.emit)
 
     def uses_strips(self) -> bool:
-        """Full tiles run as strips (one statement per block row or column): every DSP tile."""
-        return self.tile.kernel == "smlad"
+        """Full tiles run as strips (one statement per block row or column): every SMLAD or MLA
+        tile."""
+        return self.tile.kernel in ("smlad", "mla")
 
-    def dsp_strip(self, outer: Idx, outer_is_rows: bool, tiles: int, outer_size: int, inner_size: int) -> None:
+    def strip_statement(self, outer: Idx, outer_is_rows: bool, tiles: int, outer_size: int, inner_size: int) -> None:
         """The `tiles` full tiles of one block row ("ij": along the columns) or block column
         ("ji": down the rows) in one statement (microkernel.strip_program): the first tile's
         pointers enter; each tile's step moves them on."""
@@ -269,13 +250,17 @@ class KernelWriter(Emitter):
         row0, col0 = (outer, first) if outer_is_rows else (first, outer)
         mr, nr = (outer_size, inner_size) if outer_is_rows else (inner_size, outer_size)
         p_a, p_b, p_c = self.tile_pointers(row0, col0)
-        a_side, b_side = tile_sides(lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, mr, nr)
-        spec = TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k, self.c_row_bytes, self.c_col_bytes,
-                        requant=requant)
-        facts = (lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, self.c_row_bytes,
-                 self.c_col_bytes, requant, STRIP_INNER[tile.loop_order])
         entry_form = strip_entry_form(lay.m * self.c_row_bytes + lay.n * self.c_col_bytes)
-        program = strip_program(StripSpec(spec, tiles, strip_deltas(*facts, mr, nr), strip_forms(*facts), entry_form))
+        if tile.kernel == "mla":
+            program = mla_strip_program(self.mla_spec(mr, nr), tiles, STRIP_INNER[tile.loop_order], entry_form)
+        else:
+            a_side, b_side = tile_sides(lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, mr, nr)
+            spec = TileSpec(lay.elem, a_side, b_side, tile.kept, tile.ku, lay.k, self.c_row_bytes,
+                            self.c_col_bytes, requant=requant)
+            facts = (lay.elem, lay.k, lay.n, tile.a_form, tile.b_form, lay.a_panel, self.c_row_bytes,
+                     self.c_col_bytes, requant, STRIP_INNER[tile.loop_order])
+            program = strip_program(StripSpec(spec, tiles, strip_deltas(*facts, mr, nr), strip_forms(*facts),
+                                              entry_form))
         accumulators = [f"c{r}_{c}" for r in range(mr) for c in range(nr)]
         registers = [Operand(name, "", "i32") for name in accumulators]
         registers += [Operand("pa", p_a, "!llvm.ptr"), Operand("pb", p_b, "!llvm.ptr")]
@@ -349,78 +334,24 @@ class KernelWriter(Emitter):
         self.t.emit(f"{offset_i32} = arith.index_cast {offset} : index to i32")
         return self.gep("%ptrB", offset_i32)
 
-    # ---- the MLA kernel (llc-compiled) ---------------------------------------------------
-    # One pointer per operand and tile, moved along k once per loop iteration; rows and
-    # columns are constant offsets from it, which LDR/STR encode as immediates.
-    def a_address(self, r: int, kx: int) -> str:
-        return self.offset_pointer(self.p_ak, r * self.a_row_bytes + kx * self.elem_bytes)
-
-    def b_address(self, c: int, kx: int) -> str:
-        e, lay = self.elem_bytes, self.layout
-        if lay.b_k_contiguous:
-            return self.offset_pointer(self.p_bk, c * lay.k * e + kx * e)
-        return self.offset_pointer(self.p_bk, kx * lay.n * e + c * e)
-
-    def k_strides(self) -> tuple[int, int]:
-        """Bytes that pAk and pBk advance per k."""
-        lay = self.layout
-        b_stride = self.elem_bytes if lay.b_k_contiguous else lay.n * self.elem_bytes
-        return self.elem_bytes, b_stride
-
-    def element_step(self, accs: list[str], rows: int, cols: int, kx: int) -> list[str]:
-        """One k of multiply-add with element loads."""
-        bits = 8 * self.elem_bytes
-        a_vals = [self.load(self.a_address(row, kx), bits) for row in range(rows)]
-        b_vals = [self.load(self.b_address(col, kx), bits) for col in range(cols)]
-        out = list(accs)
-        for r, a in enumerate(a_vals):
-            for c, b in enumerate(b_vals):
-                i = r * cols + c
-                out[i] = self.multiply_add(out[i], a, b)
-        return out
-
-    def k_loop(self, accs: list[str], rows: int, cols: int, lo: int, hi: int, unroll: int) -> list[str]:
-        """affine.for over k in [lo, hi): the accumulators and the two moving operand pointers
-        are iter_args (pointers advance by a constant, so rows and columns stay immediates)."""
-        if hi <= lo:
-            return accs
-        t = self.t
-        a_stride, b_stride = self.k_strides()
-        entry_a = self.offset_pointer(self.p_at, lo * a_stride)
-        entry_b = self.offset_pointer(self.p_bt, lo * b_stride)
-        k = t.fresh("k")
-        iters = [t.fresh("acc") for _ in accs]
-        iter_a, iter_b = t.fresh("pa"), t.fresh("pb")
-        results = t.fresh("res")
-        count = len(accs)
-        bind = ", ".join(f"{i} = {a}" for i, a in zip(iters, accs, strict=True))
-        types = ", ".join(["i32"] * count + ["!llvm.ptr", "!llvm.ptr"])
-        t.emit(f"{results}:{count + 2} = affine.for {k} = {lo} to {hi} step {unroll} "
-               f"iter_args({bind}, {iter_a} = {entry_a}, {iter_b} = {entry_b}) -> ({types}) {{")
-        t.depth += 1
-        current = iters
-        self.p_ak, self.p_bk = iter_a, iter_b
-        for u in range(unroll):
-            current = self.element_step(current, rows, cols, u)
-        next_a = self.offset_pointer(iter_a, unroll * a_stride)
-        next_b = self.offset_pointer(iter_b, unroll * b_stride)
-        t.emit(f"affine.yield {', '.join(current)}, {next_a}, {next_b} : {types}")
-        t.depth -= 1
-        t.emit("}")
-        return [f"{results}#{i}" for i in range(count)]
+    # ---- the MLA micro-kernel (cores without the DSP extension) -----------------------------
+    def mla_spec(self, mr: int, nr: int) -> MlaSpec:
+        lay, e = self.layout, self.elem_bytes
+        b_line, b_k = (lay.k * e, e) if lay.b_k_contiguous else (e, lay.n * e)
+        return MlaSpec(lay.elem, self.tile.kept, mr, nr, lay.k, self.tile.ku, lay.k * e, b_line, b_k,
+                       self.c_row_bytes, self.c_col_bytes)
 
     def mla_tile(self, row0: Idx, col0: Idx, mr: int, nr: int) -> None:
-        """Load accumulators, run the k loops, store: one register tile of mr x nr."""
-        lay = self.layout
-        self.p_at, self.p_bt, p_ct = self.tile_pointers(row0, col0)
-        pointers = [self.offset_pointer(p_ct, (r * lay.n + c) * 4) for r in range(mr) for c in range(nr)]
-        accs = [self.load(pointer, 32) for pointer in pointers]
-        ku, k_total = self.tile.ku, lay.k
-        main_end = (k_total // ku) * ku
-        accs = self.k_loop(accs, mr, nr, 0, main_end, ku)
-        accs = self.k_loop(accs, mr, nr, main_end, k_total, 1)
-        for value, pointer in zip(accs, pointers, strict=True):
-            self.store(value, pointer)
+        """One register tile as the MLA micro-kernel's statement (mla_kernel.mla_program): C's
+        tile loaded and stored inside it, its address entering in a scratch register."""
+        p_a, p_b, p_c = self.tile_pointers(row0, col0)
+        program = mla_program(self.mla_spec(mr, nr))
+        registers = [Operand(f"c{r}_{c}", "", "i32") for r in range(mr) for c in range(nr)]
+        registers += [Operand("pa", p_a, "!llvm.ptr"), Operand("pb", p_b, "!llvm.ptr")]
+        if program.uses_counter:
+            registers.append(Operand("n", self.const_i32(program.trips), "i32"))
+        registers += [Operand(scratch, p_c, "!llvm.ptr") for _, scratch in program.preloaded]
+        inline_asm(program, registers, [], self.t.fresh, self.t.emit)
 
     # ---- weight- and input-stationary statements (model/stationary.py) ----------------------
     def stream_nest(self) -> None:
@@ -528,7 +459,7 @@ class KernelWriter(Emitter):
                 self.pack_block(outer, o_size)
             for i_start, i_end, i_size in inner_blocks:
                 if i_start == 0 and self.uses_strips():  # the full tiles (blocks(): first): one strip
-                    self.dsp_strip(outer, outer_is_rows, i_end // i_size, o_size, i_size)
+                    self.strip_statement(outer, outer_is_rows, i_end // i_size, o_size, i_size)
                     continue
                 i_iv = None
                 if i_end - i_start > i_size:
@@ -592,6 +523,4 @@ def standalone_module(m: int, n: int, k: int, elem: str, tile: TileParams, *, a_
     layout = OperandLayout(m, n, k, elem, a_type, b_type, f"memref<{m}x{n}xi32>", a_panel,
                            b_k_contiguous, pack_global=pack_global, pack_type=pack_type)
     body = "\n".join([*globals_text, KernelWriter(layout, tile, "{}").write()])
-    if tile.kernel == "mla":  # as mema-tile marks it: llc without loop strength reduction
-        return f"module attributes {{{DISABLE_LSR_ATTRIBUTE}}} {{\n{body}\n}}"
     return body

@@ -21,12 +21,6 @@ EMIT_FORMATS = ("mlir", "llvm", "asm", "obj", "header", "transform")
 # The default (greedy) register allocator: the DSP kernels' k loops are inline assembly, and
 # PBQP aborts in its spiller on the 14-register statements (seen with llc 22).
 LLC_FLAGS: tuple[str, ...] = ("-O3",)
-# Set by mema-tile on a module with MLA-kernel tiles: llc's loop strength reduction would fold
-# their k loops' moving pointers back into base + index form, which costs a register per operand
-# row and makes the tile spill (our IR already carries strength-reduced pointers). Everything
-# else (the loops around the DSP statements, upstream's element-wise loops) is faster with LSR
-# on: the keyword-spotting model takes 26% fewer cycles.
-DISABLE_LSR_ATTRIBUTE = "mema.llc_disable_lsr"
 
 
 class EmitError(RuntimeError):
@@ -41,11 +35,9 @@ def _run(tool: str, args: Sequence[str], data: bytes) -> bytes:
     return completed.stdout
 
 
-def llc_arguments(target: Target, filetype: str, disable_lsr: bool = False) -> list[str]:
+def llc_arguments(target: Target, filetype: str) -> list[str]:
     """The llc command line for this target (also printed in reports, to reproduce by hand)."""
     args = [f"-mtriple={target.triple}", f"-mcpu={target.cpu}", *LLC_FLAGS, f"-filetype={filetype}"]
-    if disable_lsr:
-        args.append("-disable-lsr")
     if target.features:
         args.append(f"-mattr={target.features}")
     return args
@@ -91,8 +83,7 @@ def emit_lowered(module: Module, target: Target, kind: str, llvm_opt: str = "non
     """LLVM IR (`llvm`), assembly (`asm`) or an object (`obj`) from an LLVM-dialect module;
     `llvm_opt` O2 runs opt before llc (mema_mlir.llvm_opt; not on modules with MLA tiles)."""
     mark_no_unwind(module)
-    disable_lsr = take_disable_lsr(module)
-    optimize = llvm_opt != "none" and not disable_lsr
+    optimize = llvm_opt != "none"
     if optimize:
         llvm_opt_module.keep_statement_loops_rolled(module)
     llvm_ir = translate_to_llvm_ir(str(module))
@@ -100,20 +91,8 @@ def emit_lowered(module: Module, target: Target, kind: str, llvm_opt: str = "non
         llvm_ir = _run("opt", [*llvm_opt_module.opt_arguments(llvm_opt, target), "-S", "-o", "-", "-"],
                        llvm_ir.encode()).decode()
     if kind == "llvm":
-        if disable_lsr:  # the attribute does not survive translation: say it in the IR
-            llvm_ir = f"; mema: compile with llc -disable-lsr (MLA-kernel tiles, {DISABLE_LSR_ATTRIBUTE})\n{llvm_ir}"
         return llvm_ir.encode()
-    return compile_llvm_ir(llvm_ir, target, "asm" if kind == "asm" else "obj", disable_lsr)
-
-
-def take_disable_lsr(module: Module) -> bool:
-    """Whether mema-tile marked `module` for llc without loop strength reduction; the mark is
-    removed (it is for llc's command line, not for mlir-translate)."""
-    attributes = module.operation.attributes
-    if DISABLE_LSR_ATTRIBUTE not in attributes:
-        return False
-    del attributes[DISABLE_LSR_ATTRIBUTE]
-    return True
+    return compile_llvm_ir(llvm_ir, target, "asm" if kind == "asm" else "obj")
 
 
 def translate_to_llvm_ir(llvm_dialect: str) -> str:
@@ -121,6 +100,6 @@ def translate_to_llvm_ir(llvm_dialect: str) -> str:
     return _run("mlir-translate", ["--mlir-to-llvmir", "-"], llvm_dialect.encode()).decode()
 
 
-def compile_llvm_ir(llvm_ir: str, target: Target, filetype: str, disable_lsr: bool = False) -> bytes:
+def compile_llvm_ir(llvm_ir: str, target: Target, filetype: str) -> bytes:
     """LLVM IR to assembly text (`asm`) or an ELF relocatable object (`obj`)."""
-    return _run("llc", [*llc_arguments(target, filetype, disable_lsr), "-o", "-", "-"], llvm_ir.encode())
+    return _run("llc", [*llc_arguments(target, filetype), "-o", "-", "-"], llvm_ir.encode())

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from mema_mlir.passes.common import plan_all, planned_matmuls, run_guarded
-from mlir.ir import Context, Module, Operation, OpView, UnitAttr, Value, WalkResult
+from mlir.ir import Context, Module, Operation, OpView, Value, WalkResult
 
 from mema_mlir.codegen import KernelWriter, OperandLayout, TileParams
 from mema_mlir.codegen_depthwise import DepthwiseWriter
-from mema_mlir.emit import DISABLE_LSR_ATTRIBUTE
 from mema_mlir.epilogue import FusedEpilogue
 from mema_mlir.flash_budget import constant_bytes, expanded_groups, upper_bound
 from mema_mlir.ir_query import module_of
@@ -114,19 +113,15 @@ class MemaTile(ModelOptions):
                 kept_int8: frozenset[int] = frozenset(), notes: dict[int, str] | None = None) -> None:
         """Plan and rewrite every matmul under `root`."""
         replaced_globals: set[str] = set()
-        mla_tiles = False
         for op, chosen in planned_matmuls("mema-tile", self, root, pass_, decisions, kept_int8, notes):
             if isinstance(chosen, DepthwisePlan):
                 replaced_globals |= self._rewrite_depthwise(op, chosen)
             else:
                 replaced_globals |= self._rewrite(op, chosen)
-                mla_tiles |= chosen.choice.schedule.kernel == "mla"
         module_op = module_of(root)
         if replaced_globals:
             for dead in _unused_private_globals(module_op, replaced_globals):
                 dead.erase()
-        if mla_tiles:  # their k loops need llc's loop strength reduction off (emit.py)
-            module_op.attributes[DISABLE_LSR_ATTRIBUTE] = UnitAttr.get()
 
     def _rewrite(self, op: Operation, chosen: Plan) -> set[str]:
         """Splice the tiled nest in place of `op`; returns the globals it re-laid out."""

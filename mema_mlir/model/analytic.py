@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mema_mlir.model.costs import (
     COLS,
@@ -33,14 +34,13 @@ from mema_mlir.model.costs import (
     STRIP_IJ,
     STRIP_JI,
     Rates,
-    k_loops,
     monomials,
     objective_value,
     rates,
 )
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.ranking import RankKey, key_at
-from mema_mlir.model.registers import Family
+from mema_mlir.model.registers import Family, registers_needed
 from mema_mlir.model.schedule import (
     FAMILY_RANK,
     Schedule,
@@ -65,14 +65,11 @@ class Continuous:
 
 
 def best_ku(problem: Problem, family: Family) -> int:
-    """The unroll with the cheapest per-tile loop control (ties: the larger ku); the only
-    thing ku changes is that per-tile term (for the MLA kernel, its k loops' overhead; for the
-    micro-kernels, the SUBS/BNE per trip, every group moving its own pointers), so this holds
-    for every tile and objective."""
-    if family[0] == "mla":
-        return min(unrolls(family), key=lambda ku: (k_loops(problem, "mla", ku).cycles, -ku))
-    # A micro-kernel runs the same groups whatever ku is (each moves its own pointers; the ones
-    # left over after the last trip run straight-line): a larger ku only means fewer SUBS/BNE.
+    """The unroll with the cheapest per-tile loop control: the largest. The only thing ku
+    changes is that per-tile term, so this holds for every tile and objective: a micro-kernel
+    (the MLA one included) runs the same groups whatever ku is (each moves its own pointers;
+    the ones left over after the last trip run straight-line), a larger ku only means fewer
+    SUBS/BNE."""
     return max(unrolls(family))
 
 
@@ -135,6 +132,8 @@ def staircase(problem: Problem, target: Target, family: Family) -> list[tuple[in
     widest: list[tuple[int, int]] = []
     nr = min(cols, target.registers)
     for mr in range(1, min(rows, target.registers) + 1):
+        # The registers alone bound nr (a table of the kernel's shapes): start the walk there.
+        nr = min(nr, _register_widest(problem.elem, family, mr, target.registers))
         while nr >= 1 and not tile_fits(problem, target, family, mr, nr):
             nr -= 1
         if nr == 0:
@@ -142,6 +141,15 @@ def staircase(problem: Problem, target: Target, family: Family) -> list[tuple[in
         widest.append((mr, nr))
     return [(mr, nr) for i, (mr, nr) in enumerate(widest)
             if i + 1 == len(widest) or widest[i + 1][1] < nr]
+
+
+@lru_cache(maxsize=4096)
+def _register_widest(elem: str, family: Family, mr: int, registers: int) -> int:
+    """The widest nr whose tile fits `registers` (registers_needed increases in nr)."""
+    nr = registers
+    while nr >= 1 and registers_needed(elem, family, mr, nr) > registers:
+        nr -= 1
+    return nr
 
 
 def objective_coefficients(problem: Problem, target: Target, objective: str, r: Rates) -> list[float]:
@@ -175,9 +183,44 @@ class AnalyticResult:
 
 
 def analytic_choice(problem: Problem, target: Target, objective: str) -> AnalyticResult | None:
-    """The best schedule, found from the relaxed optimum and the staircase corners only."""
+    """The best schedule, found from the relaxed optimum and the staircase corners only. The MLA
+    families are searched after the others, and not at all when the best so far is below what
+    any MLA tile must spend (mla_floor): a bound, so the choice is the same."""
+    allowed = families(problem, target)
+    found = _search(problem, target, objective, [f for f in allowed if f[0] != "mla"])
+    mla = [f for f in allowed if f[0] == "mla"]
+    if mla and not (found[0] is not None and found[0][0][0] < mla_floor(problem, target, objective)):
+        more = _search(problem, target, objective, mla)
+        best = more[0] if found[0] is None or (more[0] is not None and more[0][0] < found[0][0]) else found[0]
+        found = (best, found[1] + more[1])
+    best, evaluated = found
+    if best is None:
+        return None
+    key, schedule = best
+    lines, width = schedule.grid(problem.elem)
+    continuous = continuous_optimum(problem, target, objective, schedule.family, schedule.ku, lines * width)
+    return AnalyticResult(schedule, key, evaluated, continuous)
+
+
+def mla_floor(problem: Problem, target: Target, objective: str) -> float:
+    """A lower bound on the objective of every MLA schedule: per k, a tile of mr x nr runs mr*nr
+    MLAs and loads mr + nr elements, each at least 1 cycle, so every output costs at least
+    K * min(1 + (mr + nr) / (mr * nr)) cycles over the tiles the registers allow (energy: those
+    cycles' energy). 0 for the accesses objective (no bound used)."""
+    if objective == "accesses":
+        return 0.0
+    ratio = min((1 + (mr + nr) / (mr * nr) for family in families(problem, target) if family[0] == "mla"
+                 for mr in range(1, target.registers + 1) for nr in range(1, target.registers + 1)
+                 if registers_needed(problem.elem, family, mr, nr) <= target.registers), default=math.inf)
+    cycles = problem.m * problem.n * problem.k * ratio
+    return cycles if objective == "cycles" else cycles * target.energy_per_cycle_nj
+
+
+def _search(problem: Problem, target: Target, objective: str,
+            allowed: list[Family]) -> tuple[tuple[RankKey, Schedule] | None, int]:
+    """The best (key, schedule) of these families, and how many corners were evaluated."""
     candidates: list[tuple[float, int, int, int, Family, int, str, Rates]] = []
-    for family in families(problem, target):
+    for family in allowed:
         ku = best_ku(problem, family)
         r = rates(problem, family, ku)
         rank = FAMILY_RANK[family]
@@ -200,9 +243,4 @@ def analytic_choice(problem: Problem, target: Target, objective: str) -> Analyti
         evaluated += 1
         if best is None or key < best[0]:
             best = (key, schedule)
-    if best is None:
-        return None
-    key, schedule = best
-    lines, width = schedule.grid(problem.elem)
-    continuous = continuous_optimum(problem, target, objective, schedule.family, schedule.ku, lines * width)
-    return AnalyticResult(schedule, key, evaluated, continuous)
+    return best, evaluated

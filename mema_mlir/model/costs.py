@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from mema_mlir.model.kernel_counts import clear_kernel_problem_caches, family_affine
-from mema_mlir.model.kernels import group_k, mla_shape
 from mema_mlir.model.microkernel import (
+    MAX_ADD_IMMEDIATE,
+    MAX_POST_INDEX,
     STRIP_INNER,
     Execution,
     PackSpec,
@@ -34,22 +35,15 @@ from mema_mlir.model.microkernel import (
     strip_step_execution,
     tile_sides,
 )
-from mema_mlir.model.overhead import (
-    OVERHEAD,
-    Overhead,
-    first_loads_follow_c_loads,
-    k_loop_overhead,
-    k_loop_trips,
-)
+from mema_mlir.model.mla_kernel import MlaSpec, mla_execution, mla_strip_forms
+from mema_mlir.model.mla_kernel import clear_problem_caches as clear_mla_problem_caches
+from mema_mlir.model.overhead import OVERHEAD, Overhead
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.registers import Family
 from mema_mlir.model.schedule import Schedule, grid_extent, is_stream, side_line_limits
 from mema_mlir.model.stationary import KERNEL_STATIONARITY, StreamSpec, pair_words, stream_program
 from mema_mlir.model.target import Target
 from mema_mlir.model.timing import (
-    BRANCH_NOT_TAKEN,
-    PIPELINED_LOAD_STORE,
-    SINGLE_LOAD_STORE,
     TAKEN_PENALTY,
     multiple_cycles,
 )
@@ -106,29 +100,6 @@ def dot(c: Vector, x: Vector) -> float:
             + c[6] * x[6] + c[7] * x[7] + c[8] * x[8])
 
 
-@dataclass(frozen=True)
-class KLoops:
-    """One MLA tile's k-loop control: the only part of its cost that ku changes."""
-
-    alu: int
-    taken: int
-    not_taken: int
-    merged_bursts: int  # 1 when the first group's loads join the C loads' burst
-
-    @property
-    def cycles(self) -> int:
-        return (self.alu + (1 + TAKEN_PENALTY) * self.taken + BRANCH_NOT_TAKEN * self.not_taken
-                - (SINGLE_LOAD_STORE - PIPELINED_LOAD_STORE) * self.merged_bursts)
-
-
-def k_loops(problem: Problem, kernel: str, ku: int, overhead: Overhead = OVERHEAD) -> KLoops:
-    """The k-loop control of one MLA tile, from the trip counts of its (up to) three k loops."""
-    groups, rest = divmod(problem.k, group_k(problem.elem, kernel))
-    trips = k_loop_trips(groups, rest, ku)
-    alu, taken, not_taken = k_loop_overhead(trips, overhead)
-    return KLoops(alu, taken, not_taken, 1 if first_loads_follow_c_loads(trips, overhead) else 0)
-
-
 @lru_cache(maxsize=64)
 def _call_vectors(overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
     """Per call: argument moves (ALU), PUSH of the saved registers, POP of them with pc (a
@@ -140,47 +111,83 @@ def _call_vectors(overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
     return vectors, cycles
 
 
-def _mla_rates(problem: Problem, ku: int, overhead: Overhead) -> Rates:
-    """The llc-compiled MLA kernel: per-k element loads and an MLA per output."""
-    shape = mla_shape(problem.elem)
-    groups, rest = divmod(problem.k, shape.group)
-    row_loads = shape.a_loads * groups + rest
-    row_bytes = shape.a_loads * shape.a_load_bytes * groups + rest * shape.a_rem_bytes
-    col_loads = shape.b_loads * groups + rest
-    col_bytes = shape.b_loads * shape.b_load_bytes * groups + rest * shape.b_rem_bytes
-    loops = k_loops(problem, "mla", ku, overhead)
-    vectors = {name: _vec() for name in QUANTITIES}
-    call, call_cycles = _call_vectors(overhead)
-    vectors.update(call)
-    taken = _vec(tiles=overhead.tile_branches_taken + loops.taken, outer=overhead.outer_branches_taken)
-    not_taken = _vec(tiles=loops.not_taken)
-    vectors.update({
-        "loads_a": _vec(rows=row_loads),
-        "loads_b": _vec(cols=col_loads),
-        "loads_c": _vec(outputs=1),
-        "stores_c": _vec(outputs=1),
-        "bytes_c_read": _vec(outputs=4),
-        "bytes_c_write": _vec(outputs=4),
-        "bytes_a": _vec(rows=row_bytes),
-        "bytes_b": _vec(cols=col_bytes),
-        "alu": _add(call["alu"], _vec(tiles=overhead.tile_alu + loops.alu, outer=overhead.outer_alu)),
-        "mul": _vec(outputs=shape.macs * groups + rest),
-        "branch": _add(taken, not_taken),
-    })
-    # Load/store bursts per tile: C loads, C stores, and in the k loops either one per group
-    # and remainder k (loads issued back to back) or one per load (llc interleaves them with
-    # the MACs, as measured on the emitted code: overhead.k_loads_back_to_back).
-    bursts = (_vec(tiles=2 + groups + rest - loops.merged_bursts) if overhead.k_loads_back_to_back
-              else _vec(rows=row_loads, cols=col_loads, tiles=2))
-    # A burst of n single loads/stores costs 2 + (n - 1): every access 1, every burst 1 more.
-    weighted = [(vectors["loads_a"], PIPELINED_LOAD_STORE), (vectors["loads_b"], PIPELINED_LOAD_STORE),
-                (vectors["loads_c"], PIPELINED_LOAD_STORE), (vectors["stores_c"], PIPELINED_LOAD_STORE),
-                (bursts, SINGLE_LOAD_STORE - PIPELINED_LOAD_STORE), (vectors["alu"], 1), (vectors["mul"], 1),
-                (taken, 1 + TAKEN_PENALTY), (not_taken, BRANCH_NOT_TAKEN)]
-    cycles = _add(call_cycles, _vec(tiles=overhead.mla_tile_stack_cycles))
-    for vector, weight in weighted:
-        cycles = _add(cycles, tuple(weight * v for v in vector))
+def mla_spec(problem: Problem, kept: str, ku: int, rows: int, cols: int) -> MlaSpec:
+    """The MLA micro-kernel of one rows x cols tile of this problem (shared with the generator)."""
+    e = problem.elem_bytes
+    b_line, b_k = (problem.k * e, e) if problem.b_contiguous else (e, problem.n * e)
+    return MlaSpec(problem.elem, kept, rows, cols, problem.k, ku, problem.k * e, b_line, b_k, *problem.c_strides)
+
+
+def _mla_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) -> Rates:
+    """The MLA micro-kernel (cores without the DSP extension): exact per-tile counts of
+    mla_kernel.mla_program, affine in the tile's rows and columns (sampled at 4 tiles), plus
+    llc's code around each statement (estimated, overhead.py)."""
+    kept = family[3]
+    trips, left = divmod(problem.k, ku)
+    e = problem.elem_bytes
+    b_k = e if problem.b_contiguous else problem.n * e
+    # The counts depend on the problem only through these classes (mla_kernel: the step of B's
+    # pointer, whether C's lines are stepped and how): a table of the kernel's shapes.
+    b_k_class = 1 if b_k <= MAX_POST_INDEX else 4095 if b_k <= MAX_ADD_IMMEDIATE else 0xFFFF if b_k <= 0xFFFF else 1 << 16
+    far, near = sorted(problem.c_strides, reverse=True)
+    c_class = (8, 4) if not c_lines_need_steps(far, near) else (0xFFFF, 4) if far <= 0xFFFF else (1 << 16, 4)
+    shape = (problem.elem, kept, ku, left, b_k_class, c_class)
+    if trips < 3:
+        per_key, cycles = _mla_shape_table(*shape, trips)
+    else:  # from 2 trips on, every count grows by the same amount per trip (one more body)
+        (two, two_cycles), (slope, slope_cycles) = _mla_trip_slope(*shape)
+        extra = trips - 2
+        per_key = {key: _add(vector, _scale(slope[key], extra)) for key, vector in two.items()}
+        cycles = _add(two_cycles, _scale(slope_cycles, extra))
+    counter = trips > 1  # the tile's k loop (one trip is straight-line code)
+    strips = _strip_vectors(problem, family, counter, overhead)
+    vectors, cycles = _tiles_in_strips(per_key, cycles, False, overhead.mla_tile_alu + (1 if counter else 0),
+                                       overhead.mla_tile_stack_cycles, strips, overhead)
     return Rates(vectors, cycles)
+
+
+@lru_cache(maxsize=4096)
+def _mla_shape_table(elem: str, kept: str, ku: int, left: int, b_k: int, c_strides: tuple[int, int],
+                     trips: int) -> tuple[dict[tuple[str, str], Vector], Vector]:
+    """Per-tile count vectors of the MLA kernel for this shape class and trip count, from the
+    programs of the 4 sample tiles; kept across problems (no problem's sizes enter it)."""
+    e = 1 if elem == "i8" else 2
+    samples = [mla_execution(MlaSpec(elem, kept, rows, cols, trips * ku + left, ku, e, e, b_k, *c_strides))
+               for rows, cols in _SAMPLE_TILES]
+    counts = [_execution_counts(ex) for ex in samples]
+    family = ("mla", "elements", "elements", kept)
+    per_key = {key: _affine_vector(family, *(sample.get(key, 0) for sample in counts)) for key in set().union(*counts)}
+    return per_key, _affine_vector(family, *(ex.cycles for ex in samples))
+
+
+@lru_cache(maxsize=4096)
+def _mla_trip_slope(*shape: object) -> tuple[tuple[dict[tuple[str, str], Vector], Vector],
+                                              tuple[dict[tuple[str, str], Vector], Vector]]:
+    """The shape's vectors at 2 trips, and what each further trip adds."""
+    (two, two_cycles), (three, three_cycles) = (_mla_shape_table(*shape, t) for t in (2, 3))  # type: ignore[arg-type]
+    keys = two.keys() | three.keys()
+    two = {key: two.get(key, _ZERO) for key in keys}
+    slope = {key: _sub(three.get(key, _ZERO), two[key]) for key in keys}
+    return (two, two_cycles), (slope, _sub(three_cycles, two_cycles))
+
+
+def _sub(a: Vector, b: Vector) -> Vector:
+    return tuple(map(operator.sub, a, b))
+
+
+def _scale(a: Vector, factor: int) -> Vector:
+    return tuple(factor * x for x in a)
+
+
+def _affine_vector(family: Family, f11: float, f21: float, f12: float, f22: float) -> Vector:
+    """A per-tile count as (tiles, rows, cols, outputs) coefficients from its values at the
+    (1, 1), (2, 1), (1, 2), (2, 2) tiles (the micro-kernels are affine in those: tested); counts
+    grow with the tile, which the optimiser's monotonicity needs."""
+    both = f22 - f21 - f12 + f11
+    rows, cols = f21 - f11 - both, f12 - f11 - both
+    const = f11 - rows - cols - both
+    assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
+    return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
 
 
 _SAMPLE_TILES = ((1, 1), (2, 1), (1, 2), (2, 2))
@@ -256,45 +263,17 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     coefficients, sample_cycles, loops = family_affine(problem.elem, sides, kept, ku, first.groups, first.rest,
                                                        *problem.c_strides, problem.requant)
 
-    def affine(f11: float, f21: float, f12: float, f22: float) -> Vector:
-        """(constant, rows, cols, rows*cols) of a per-tile count from its values at the (1, 1),
-        (2, 1), (1, 2), (2, 2) tiles (the micro-kernels are affine in those: tested)."""
-        both = f22 - f21 - f12 + f11
-        rows, cols = f21 - f11 - both, f12 - f11 - both
-        const = f11 - rows - cols - both
-        assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
-        return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
-
     per_key: dict[tuple[str, str], Vector] = {}
     for key, (const, rows, cols, both) in coefficients.items():
         # Counts grow with the tile: the optimiser's monotonicity needs no negative coefficient.
         assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, key, const, rows, cols, both)
         per_key[key] = _vec(rows=rows, cols=cols, outputs=both, tiles=const)
-    vectors = dict.fromkeys(QUANTITIES, _ZERO)
-    for key, name in _SMLAD_QUANTITY_OF[packed]:
-        vectors[name] = per_key.get(key, _ZERO)
-    per_tile = per_key.get
     base_alu, base_stack = _asm_tile_overhead(problem.elem, first.groups, overhead)
     tile_alu = base_alu + (1 if loops else 0) + (overhead.requant_tile_alu if problem.requant else 0)
     stack_cycles = base_stack + (overhead.requant_tile_stack_cycles if problem.requant else 0)
-    kernel_alu = per_tile(("class", "alu"), _ZERO)
-    kernel_branch = per_tile(("class", "branch"), _ZERO)
-    call, call_cycles = _call_vectors(overhead)
-    # llc's code around a tile of its own (every tile; with strips only the inner edge tiles).
-    own_cycles = tile_alu + stack_cycles + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken
-    own = {"alu": _vec(edge=tile_alu), "branch": _vec(edge=overhead.tile_branches_taken)}
-    own_cycle_vector = _vec(edge=own_cycles)
-    strip_vectors, strip_cycles = _strip_vectors(problem, family, bool(loops), overhead)
-    vectors["alu"] = _add(_add(_add(kernel_alu, call["alu"]), own["alu"]), _vec(outer=overhead.asm_outer_alu))
-    vectors["branch"] = _add(_add(kernel_branch, own["branch"]), _vec(outer=overhead.outer_branches_taken))
-    # PUSH/POP: the call's, and each tile's save of C's address inside its micro-kernel.
-    for name in ("store_multiple", "load_multiple"):
-        vectors[name] = _add(call[name], per_tile(("class", name), _ZERO))
-    for name, vector in strip_vectors.items():
-        vectors[name] = _add(vectors[name], vector)
-    cycles = _add(_add(affine(*sample_cycles), call_cycles), call["alu"])
-    cycles = _add(_add(cycles, own_cycle_vector), strip_cycles)
-    cycles = _add(cycles, _vec(outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
+    strips = _strip_vectors(problem, family, bool(loops), overhead)
+    vectors, cycles = _tiles_in_strips(per_key, _affine_vector(family, *sample_cycles), packed, tile_alu,
+                                       stack_cycles, strips, overhead)
     if packed:
         pack = _pack_execution(pack_spec(problem, 1))
         n = problem.n * problem.b_segments  # packing statements: one per column and segment
@@ -314,6 +293,33 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     return Rates(vectors, cycles)
 
 
+def _tiles_in_strips(per_key: dict[tuple[str, str], Vector], tile_cycles: Vector, packed: bool, tile_alu: int,
+                     stack_cycles: int, strips: tuple[dict[str, Vector], Vector],
+                     overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
+    """The quantities and cycles of a micro-kernel whose full tiles run as strips: every tile's
+    exact counts (`per_key`, `tile_cycles`: affine in its rows and columns), the call, per outer
+    block its strip (`strips`: _strip_vectors), and llc's code around each inner edge tile, a
+    statement of its own (`tile_alu` ALU instructions and `stack_cycles`)."""
+    vectors = dict.fromkeys(QUANTITIES, _ZERO)
+    for key, name in _SMLAD_QUANTITY_OF[packed]:
+        vectors[name] = per_key.get(key, _ZERO)
+    call, call_cycles = _call_vectors(overhead)
+    own_cycles = tile_alu + stack_cycles + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken
+    vectors["alu"] = _add(_add(per_key.get(("class", "alu"), _ZERO), call["alu"]),
+                          _vec(edge=tile_alu, outer=overhead.asm_outer_alu))
+    vectors["branch"] = _add(per_key.get(("class", "branch"), _ZERO),
+                             _vec(edge=overhead.tile_branches_taken, outer=overhead.outer_branches_taken))
+    for name in ("store_multiple", "load_multiple"):  # the call's PUSH/POP
+        vectors[name] = _add(call[name], per_key.get(("class", name), _ZERO))
+    strip_vectors, strip_cycles = strips
+    for name, vector in strip_vectors.items():
+        vectors[name] = _add(vectors[name], vector)
+    cycles = _add(_add(tile_cycles, call_cycles), call["alu"])
+    cycles = _add(_add(cycles, _vec(edge=own_cycles)), strip_cycles)
+    cycles = _add(cycles, _vec(outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
+    return vectors, cycles
+
+
 def _strip_vectors(problem: Problem, family: Family, counter: bool,
                    overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
     """What strips add: per tile in a strip, its step (exact, by loop order:
@@ -323,14 +329,18 @@ def _strip_vectors(problem: Problem, family: Family, counter: bool,
     _, a_form, b_form, _ = family
     facts = (problem.elem, problem.k, problem.n, a_form, b_form, problem.a_constant, *problem.c_strides,
              problem.requant)
+    if family[0] == "mla":
+        spec = mla_spec(problem, family[3], 1, 1, 1)
+        forms = (mla_strip_forms(spec, STRIP_INNER["ij"]), mla_strip_forms(spec, STRIP_INNER["ji"]))
+    else:
+        forms = (strip_forms(*facts, STRIP_INNER["ij"]), strip_forms(*facts, STRIP_INNER["ji"]))
     far, near = sorted(problem.c_strides, reverse=True)
     # A tile ends with C's stores (an ADD of C's stride when stepped) or the requantization's
     # restores of the operand pointers.
     ends_single = problem.requant or not c_lines_need_steps(far, near)
     c_row, c_col = problem.c_strides
     entry_form = strip_entry_form(problem.m * c_row + problem.n * c_col)
-    return _strip_table(strip_forms(*facts, STRIP_INNER["ij"]), strip_forms(*facts, STRIP_INNER["ji"]),
-                        counter, ends_single, problem.requant, entry_form, overhead)
+    return _strip_table(*forms, counter, ends_single, problem.requant, entry_form, overhead)
 
 
 @lru_cache(maxsize=1024)
@@ -405,30 +415,31 @@ def _stream_rates(problem: Problem, family: Family, overhead: Overhead) -> Rates
     trips = problem.n if stationarity == "weight" else problem.m
     samples = [_statement_counts(problem.elem, stationarity, lines, groups, trips)
                for lines, groups in _SAMPLE_TILES]
+    return _statement_rates([counts for counts, _ in samples], [cycles for _, cycles in samples], family,
+                            overhead.stream_statement_alu, overhead.stream_statement_stack_cycles, overhead)
 
-    def affine(f11: float, f21: float, f12: float, f22: float) -> Vector:
-        both = f22 - f21 - f12 + f11
-        rows, cols = f21 - f11 - both, f12 - f11 - both
-        const = f11 - rows - cols - both
-        assert const >= 0 and rows >= 0 and cols >= 0 and both >= 0, (family, const, rows, cols, both)
-        return _vec(rows=rows, cols=cols, outputs=both, tiles=const)
 
-    (s11, c11), (s21, c21), (s12, c12), (s22, c22) = samples
-    per_key = {key: affine(s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
+def _statement_rates(counts: list[dict[tuple[str, str], int]], sample_cycles: list[int], family: Family,
+                     statement_alu: int, statement_stack_cycles: int, overhead: Overhead) -> Rates:
+    """Rates of a kernel that runs one statement per tile (or block), from its exact counts and
+    cycles at the 4 sample tiles (_SAMPLE_TILES), plus llc's code around each statement and per
+    outer block (estimated, overhead.py)."""
+
+    s11, s21, s12, s22 = counts
+    per_key = {key: _affine_vector(family, s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
                for key in s11.keys() | s21.keys() | s12.keys() | s22.keys()}
     vectors = dict.fromkeys(QUANTITIES, _ZERO)
     for key, name in _SMLAD_QUANTITY_OF[False]:
         vectors[name] = per_key.get(key, _ZERO)
     call, call_cycles = _call_vectors(overhead)
-    statement_alu = overhead.stream_statement_alu
     vectors["alu"] = _add(_add(per_key.get(("class", "alu"), _ZERO), call["alu"]),
                           _vec(tiles=statement_alu, outer=overhead.asm_outer_alu))
     vectors["branch"] = _add(per_key.get(("class", "branch"), _ZERO),
                              _vec(tiles=overhead.tile_branches_taken, outer=overhead.outer_branches_taken))
     for name in ("store_multiple", "load_multiple"):
         vectors[name] = call[name]
-    cycles = _add(_add(affine(c11, c21, c12, c22), call_cycles), call["alu"])
-    cycles = _add(cycles, _vec(tiles=statement_alu + overhead.stream_statement_stack_cycles
+    cycles = _add(_add(_affine_vector(family, *sample_cycles), call_cycles), call["alu"])
+    cycles = _add(cycles, _vec(tiles=statement_alu + statement_stack_cycles
                                + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
                                outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
     return Rates(vectors, cycles)
@@ -438,7 +449,7 @@ def _stream_rates(problem: Problem, family: Family, overhead: Overhead) -> Rates
 def rates(problem: Problem, family: Family, ku: int, overhead: Overhead = OVERHEAD) -> Rates:
     """The closed-form coefficients for one family and unroll (independent of mr, nr)."""
     if family[0] == "mla":
-        return _mla_rates(problem, ku, overhead)
+        return _mla_rates(problem, family, ku, overhead)
     if is_stream(family):
         return _stream_rates(problem, family, overhead)
     return _smlad_rates(problem, family, ku, overhead)
@@ -453,6 +464,7 @@ def clear_problem_caches() -> None:
     tile_sides.cache_clear()
     side_line_limits.cache_clear()
     strip_forms.cache_clear()
+    clear_mla_problem_caches()
     clear_kernel_problem_caches()
 
 

@@ -641,40 +641,44 @@ class _TileWriter:
                        prologue=tuple(prologue), preloaded=preloaded, epilogue=tuple(epilogue))
 
     def c_access(self) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
-        """The accumulators' loads from C and their stores back, around the k loop. C's address
-        enters in scratch register t0 and is pushed on the stack while the k loop needs every
-        register, then popped for the stores. C is walked along its farther-apart dimension
-        (rows of a row-major C, columns of a convolution's transposed one); when those lines
-        are too far apart for LDR/STR immediates in some tile of this problem, every line is
-        followed by an ADD of its stride (set by MOVW/MOVT): decided per problem, not per
-        tile, so that counts stay affine in the tile's rows and columns."""
         spec = self.spec
         if not spec.c_row_bytes:
             return [], [], ()
-        rows, cols = spec.a.lines, spec.b.lines
-        by_rows = spec.c_row_bytes >= spec.c_col_bytes
-        far, near = (spec.c_row_bytes, spec.c_col_bytes) if by_rows else (spec.c_col_bytes, spec.c_row_bytes)
-        outer, inner = (rows, cols) if by_rows else (cols, rows)
-        step = c_lines_need_steps(far, near)
-        prologue = [stack_save("t0")]
-        epilogue = [stack_restore("t0")]
-        for mnemonic, cls, out in (("ldr", "load", prologue), ("str", "store", epilogue)):
-            if step:
-                out.append(Insn(f"movw {{t1}}, #{far & 0xFFFF}", "alu"))
-                if far > 0xFFFF:
-                    out.append(Insn(f"movt {{t1}}, #{far >> 16}", "alu"))
-            for line in range(outer):
-                base = 0 if step else line * far
-                for other in range(inner):
-                    offset = base + other * near
-                    row, col = (line, other) if by_rows else (other, line)
-                    address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
-                    out.append(Insn(f"{mnemonic} {{c{row}_{col}}}, {address}", cls, "C", 1, 4))
-                if step:  # after every line, the last included: counts stay c0 + c1*lines
-                    out.append(Insn("add {t0}, {t0}, {t1}", "alu"))
-        if not step:  # the first store's address is the register just restored
-            epilogue[1] = _after_restore(epilogue[1])
-        return prologue, epilogue, (("c", "t0"),)
+        return c_access(spec.a.lines, spec.b.lines, spec.c_row_bytes, spec.c_col_bytes)
+
+
+def c_access(rows: int, cols: int, c_row_bytes: int,
+             c_col_bytes: int) -> tuple[list[Insn], list[Insn], tuple[tuple[str, str], ...]]:
+    """The accumulators' loads from C and their stores back, around the k loop. C's address
+    enters in scratch register t0 and is saved on the stack while the k loop needs every
+    register, then restored for the stores. C is walked along its farther-apart dimension
+    (rows of a row-major C, columns of a convolution's transposed one); when those lines are
+    too far apart for LDR/STR immediates in some tile of this problem, every line is followed
+    by an ADD of its stride (set by MOVW/MOVT in t1): decided per problem, not per tile, so
+    that counts stay affine in the tile's rows and columns."""
+    by_rows = c_row_bytes >= c_col_bytes
+    far, near = (c_row_bytes, c_col_bytes) if by_rows else (c_col_bytes, c_row_bytes)
+    outer, inner = (rows, cols) if by_rows else (cols, rows)
+    step = c_lines_need_steps(far, near)
+    prologue = [stack_save("t0")]
+    epilogue = [stack_restore("t0")]
+    for mnemonic, cls, out in (("ldr", "load", prologue), ("str", "store", epilogue)):
+        if step:
+            out.append(Insn(f"movw {{t1}}, #{far & 0xFFFF}", "alu"))
+            if far > 0xFFFF:
+                out.append(Insn(f"movt {{t1}}, #{far >> 16}", "alu"))
+        for line in range(outer):
+            base = 0 if step else line * far
+            for other in range(inner):
+                offset = base + other * near
+                row, col = (line, other) if by_rows else (other, line)
+                address = f"[{{t0}}, #{offset}]" if offset else "[{t0}]"
+                out.append(Insn(f"{mnemonic} {{c{row}_{col}}}, {address}", cls, "C", 1, 4))
+            if step:  # after every line, the last included: counts stay c0 + c1*lines
+                out.append(Insn("add {t0}, {t0}, {t1}", "alu"))
+    if not step:  # the first store's address is the register just restored
+        epilogue[1] = _after_restore(epilogue[1])
+    return prologue, epilogue, (("c", "t0"),)
 
 
 # ---- the fused requantization epilogue ---------------------------------------------------
@@ -937,17 +941,32 @@ def strip_deltas(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: b
     first column; "cols": the next block of columns, A's back to its first row); t1 is the
     requantization's parameter row (it follows the rows). A panel's pointer moves by its lines'
     groups per group (Side.advance), so one line's sides suffice."""
+    parts = _strip_parts(elem, k, n, a_form, b_form, a_panel)
+    return _deltas(parts, c_row_bytes, c_col_bytes, requant, inner, rows, cols)
+
+
+def _strip_parts(elem: str, k: int, n: int, a_form: str, b_form: str,
+                 a_panel: bool) -> tuple[int, bool, int, bool, int, int]:
+    """Per line of each side: how far its pointer advances over K (and whether that grows with
+    the tile's lines: a panel), and the distance to the next line."""
     a, b = tile_sides(elem, k, n, a_form, b_form, a_panel, 1, 1)
     group = group_k(elem)
     padded = a.layout == "panel" and a.padded and b.layout == "panel" and b.padded
     groups = -(-k // group) if padded else k // group  # TileSpec.groups
-    advance_a = groups * a.advance(group) * (rows if a.layout == "panel" else 1)
-    advance_b = groups * b.advance(group) * (cols if b.layout == "panel" else 1)
+    return (groups * a.advance(group), a.layout == "panel", groups * b.advance(group), b.layout == "panel",
+            _line_distance(a, elem, k, a_form), _line_distance(b, elem, k, b_form))
+
+
+def _deltas(parts: tuple[int, bool, int, bool, int, int], c_row_bytes: int, c_col_bytes: int, requant: bool,
+            inner: str, rows: int, cols: int) -> tuple[int, int, int, int]:
+    advance_a, a_grows, advance_b, b_grows, a_line, b_line = parts
+    advance_a *= rows if a_grows else 1
+    advance_b *= cols if b_grows else 1
     c_net = strip_end_offset(c_row_bytes, c_col_bytes, rows, cols, requant)
     if inner == "rows":
-        return (rows * _line_distance(a, elem, k, a_form) - advance_a, -advance_b,
-                rows * c_row_bytes - c_net, rows * REQUANT_ROW_BYTES if requant else 0)
-    return (-advance_a, cols * _line_distance(b, elem, k, b_form) - advance_b, cols * c_col_bytes - c_net, 0)
+        return (rows * a_line - advance_a, -advance_b, rows * c_row_bytes - c_net,
+                rows * REQUANT_ROW_BYTES if requant else 0)
+    return (-advance_a, cols * b_line - advance_b, cols * c_col_bytes - c_net, 0)
 
 
 @lru_cache(maxsize=4096)
@@ -957,9 +976,9 @@ def strip_forms(elem: str, k: int, n: int, a_form: str, b_form: str, a_panel: bo
     and family (pointer_step_form over all tiles of up to MAX_TILE_LINES lines): the same
     instructions in every tile's step keep the counts affine. Each move is affine in the tile's
     rows and columns, so its largest size, and whether it is 0 everywhere, show at the corners."""
+    parts = _strip_parts(elem, k, n, a_form, b_form, a_panel)
     corners = (1, MAX_TILE_LINES)
-    deltas = [strip_deltas(elem, k, n, a_form, b_form, a_panel, c_row_bytes, c_col_bytes, requant, inner, rows, cols)
-              for rows in corners for cols in corners]
+    deltas = [_deltas(parts, c_row_bytes, c_col_bytes, requant, inner, rows, cols) for rows in corners for cols in corners]
     return tuple(pointer_step_form(d[i] for d in deltas) for i in range(4))  # type: ignore[return-value]
 
 
@@ -1025,17 +1044,25 @@ def strip_entry_execution(form: str) -> tuple[int, int]:
 
 def strip_program(spec: StripSpec, check: bool = True) -> Strip:
     """The statement of a strip of `spec.tiles` tiles (see StripSpec)."""
-    tile = tile_program(spec.tile, check)
+    return strip_of(tile_program(spec.tile, check), spec.tiles, spec.deltas, spec.forms, spec.entry_form,
+                    spec.tile_end_offset, check)
+
+
+def strip_of(tile: Program, tiles: int, deltas: tuple[int, int, int, int], forms: tuple[str, str, str, str],
+             entry_form: str, c_net: int, check: bool = True) -> Strip:
+    """`tiles` runs of a tile's program (C's address in t0, and a requantization's table row in
+    t1) in one statement, each followed by the step of `deltas` (pa, pb, t0, t1: bytes from where
+    the tile leaves each pointer to the next tile's start) in `forms`; `c_net`: where the tile's
+    C stores leave t0 from its C address (strip_end_offset)."""
     if tile.preloaded not in ((("c", "t0"),), (("c", "t0"), ("q", "t1"))):
         raise ValueError("a strip needs C's address in t0 (and the requantization's table row in t1)")
-    step = _strip_step(spec.deltas, spec.forms, tile.trips)
+    step = _strip_step(deltas, forms, tile.trips)
     # t0 after the last tile: the first tile's C address, tiles - 1 moves on, and where C's stores
     # leave t0 (deltas[2] is a move from there to the next tile's C).
-    c_net = spec.tile_end_offset
-    end_offset = (spec.tiles - 1) * (spec.deltas[2] + c_net) + c_net
-    if check and not 0 <= end_offset <= {"imm": MAX_ADD_IMMEDIATE, "wide16": 0xFFFF}.get(spec.entry_form, 1 << 32):
-        raise ValueError(f"the strip's end offset {end_offset} does not fit its entry form {spec.entry_form}")
-    return Strip(tile, spec.tiles, _strip_entry(end_offset, spec.entry_form), tuple(step), _STRIP_EXIT)
+    end_offset = (tiles - 1) * (deltas[2] + c_net) + c_net
+    if check and not 0 <= end_offset <= {"imm": MAX_ADD_IMMEDIATE, "wide16": 0xFFFF}.get(entry_form, 1 << 32):
+        raise ValueError(f"the strip's end offset {end_offset} does not fit its entry form {entry_form}")
+    return Strip(tile, tiles, _strip_entry(end_offset, entry_form), tuple(step), _STRIP_EXIT)
 
 
 # ---- packing of B at run time ------------------------------------------------------------

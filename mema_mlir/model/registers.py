@@ -1,9 +1,8 @@
 """How many registers a schedule needs, and whether its operands are reachable by immediates.
 
-SMLAD kernels are inline-assembly micro-kernels (microkernel.py): llc allocates their operands
-once, so the count below is exact: accumulators, the scratch registers the generator allocates,
-two operand pointers and the loop counter. The MLA kernel is compiled by llc, whose allocator
-needs more than the ideal count; its legal tiles are also limited by a measured table.
+Every kernel is an inline-assembly micro-kernel (microkernel.py, mla_kernel.py, stationary.py):
+llc allocates its operands once, so the count below is exact: accumulators, the scratch
+registers the generator allocates, two operand pointers and the loop counter.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from mema_mlir.model.microkernel import scratch_registers, side_kind
+from mema_mlir.model.mla_kernel import mla_scratch
 from mema_mlir.model.stationary import KERNEL_STATIONARITY, pair_words, stream_registers
 
 # One moving pointer per operand (A, B) and one loop counter, live across the k loop; C's
@@ -30,8 +30,7 @@ def staging_registers(elem: str, family: Family, mr: int, nr: int) -> int:
         return mr * nr * pair_words(elem) + (2 if elem == "i8" else 1)
     if kernel == "smlad":
         return scratch_registers(elem, kept, side_kind(elem, a_form), side_kind(elem, b_form), mr, nr)
-    # MLA (llc-compiled): the smaller side's elements kept, one of the other streamed.
-    return min(mr, nr) + 1
+    return mla_scratch(kept, mr, nr)
 
 
 @lru_cache(maxsize=65536)  # pure and independent of the problem's sizes
@@ -44,26 +43,6 @@ def registers_needed(elem: str, family: Family, mr: int, nr: int) -> int:
     if family[0] in KERNEL_STATIONARITY:
         return stream_registers(elem, mr, nr)
     return mr * nr + staging_registers(elem, family, mr, nr) + LOOP_AND_ADDRESS_REGISTERS
-
-
-# The tiles llc (22.1.8, -O3 -disable-lsr: mema passes it for every module with MLA tiles,
-# cortex-m4) allocates without any stack access in the inner loop of the MLA kernel, for every
-# shape of benchmarks/calibrate_registers.py,
-# reduced to their down-closed part (every smaller tile is in too, which the optimiser's
-# monotonicity needs). Regenerate with `python benchmarks/calibrate_registers.py`.
-# test/unit/test_no_spill.py checks that every legal tile compiles without a spill.
-LLC_SPILL_FREE_TILES: dict[str, frozenset[tuple[int, int]]] = {
-    "i8": frozenset(
-        {(1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (2, 1), (2, 2), (2, 3), (3, 1),
-         (3, 2), (4, 1), (5, 1), (6, 1)}),
-    "i16": frozenset(
-        {(1, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 3), (3, 1), (3, 2), (4, 1)}),
-}
-
-
-def llc_spill_free(elem: str, mr: int, nr: int) -> bool:
-    """The MLA tile is in llc's measured spill-free set."""
-    return (mr, nr) in LLC_SPILL_FREE_TILES[elem]
 
 
 def mla_offsets_fit(mr: int, nr: int, k: int, elem_bytes: int, b_contiguous: bool) -> bool:

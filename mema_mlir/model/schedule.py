@@ -31,7 +31,6 @@ from mema_mlir.model.problem import Problem
 from mema_mlir.model.registers import (
     LOOP_AND_ADDRESS_REGISTERS,
     Family,
-    llc_spill_free,
     mla_offsets_fit,
     registers_needed,
     staging_registers,
@@ -47,7 +46,7 @@ from mema_mlir.model.target import Target
 # The unrolls of the SMLAD micro-kernel's k loop (every group moves its own pointers, so ku
 # changes only the loop control and never the registers or the legality of a tile).
 K_UNROLLS = (1, 2, 4, 8)
-MLA_UNROLLS = (1,)  # the llc-compiled MLA kernel spills more tiles when unrolled
+MLA_UNROLLS = K_UNROLLS  # the MLA micro-kernel unrolls like the SMLAD ones
 LOOP_ORDERS = ("ij", "ji")
 STATIONARITIES = ("output", "weight", "input")
 STREAM_UNROLLS = (1,)  # the stationary kernels loop over lines, not over k
@@ -62,7 +61,7 @@ FAMILIES: tuple[Family, ...] = tuple(
     (kernel, a_form, "words", kept)
     for kernel, kept in (("smlad-ws", "a"), ("smlad-is", "b"))
     for a_form in ("pairs", "halves")
-) + (("mla", "elements", "elements", "b"),)
+) + tuple(("mla", "elements", "elements", kept) for kept in KEPT)
 FAMILY_RANK = {family: rank for rank, family in enumerate(FAMILIES)}
 
 
@@ -171,7 +170,7 @@ def families(problem: Problem, target: Target) -> tuple[Family, ...]:
             form = "pairs" if problem.elem == "i8" else "halves"
             allowed += [("smlad-ws", form, "words", "a"), ("smlad-is", form, "words", "b")]
     if problem.b_in_place and not problem.requant:  # the MLA kernel reads B where it is
-        allowed.append(("mla", "elements", "elements", "b"))
+        allowed += [("mla", "elements", "elements", kept) for kept in KEPT]
     return tuple(sorted(allowed, key=FAMILY_RANK.__getitem__))
 
 
@@ -260,8 +259,6 @@ def tile_fits(problem: Problem, target: Target, family: Family, mr: int, nr: int
         return False
     if registers_needed(problem.elem, family, mr, nr) > target.registers:
         return False
-    if family[0] == "mla" and not llc_spill_free(problem.elem, mr, nr):
-        return False
     if buffer_bytes(problem, family, nr) > target.scratch_bytes:
         return False
     return _offsets_fit(problem, family, mr, nr)
@@ -291,9 +288,6 @@ def legality_problems(problem: Problem, target: Target, schedule: Schedule) -> l
         reasons.append(f"tile {mr}x{nr} needs {needed} registers ({mr * nr} "
                        f"accumulators + {staging} staging + {LOOP_AND_ADDRESS_REGISTERS} loop/address), "
                        f"the target has {target.registers}")
-    elif family[0] == "mla" and not llc_spill_free(problem.elem, mr, nr):
-        reasons.append(f"tile {mr}x{nr} makes llc spill registers in the MLA kernel's inner loop "
-                       "(measured, see LLC_SPILL_FREE_TILES in mema_mlir/model/registers.py)")
     if buffer_bytes(problem, family, nr) > target.scratch_bytes:
         reasons.append(f"the packing buffer of {nr} columns takes {buffer_bytes(problem, family, nr)} "
                        f"bytes, more than the target's scratch_bytes ({target.scratch_bytes})")

@@ -10,8 +10,6 @@
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 128x1x640 i8: tile [[MR1:[0-9]+]]x1 smlad
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 33x17x35 i8: tile [[MR2:[0-9]+]]x[[NR2:[0-9]+]] smlad
 // CHECK: mema-tile-analytic.mlir:{{[0-9]+}}:3: remark: mema: 16x12x64 i8: tile [[MR3:2]]x[[NR3:3]] smlad (A pairs, B packed, A and B kept, ku 8, loop order ji)
-// DSP tiles only: the module is not marked for llc without loop strength reduction (see NODSP).
-// CHECK-NOT: mema.llc_disable_lsr
 
 // B given [K, N] at run time, read in place: per group 4 LDRSB per column of B packed into two
 // halfword pairs by PKHBT, in the micro-kernel's loop.
@@ -90,11 +88,9 @@ func.func @conv(%im2col: memref<12x64xi8>, %acc: memref<16x12xi32>) {
 // is left to the lowering and the remark says why.
 // CMSISM3-COUNT-4: remark: mema: matmul left unchanged: cmsis-nn: CMSIS-NN's 2x{{[12]}} kernel shape cannot run here: A bytes / B {{packed|words}} / kept b does not apply to this i8 problem on 'cortex-m3'
 
-// A core without the DSP extension never gets SMLAD: multiply-add on element loads. The module
-// is marked so that llc compiles it without loop strength reduction (it would undo the k loop's
-// moving pointers and spill the tile); with DSP tiles only, it is not (CHECK-NOT above).
+// A core without the DSP extension never gets SMLAD: the MLA micro-kernel, element loads
+// (LDRSB) and one MLA per output and k; its full tiles run as strips too.
 // NODSP-COUNT-4: remark: mema: {{.*}} mla (A elements, B elements
-// NODSP: module attributes {mema.llc_disable_lsr}
 // NODSP-NOT: smlad
 // NODSP-NOT: sxtb16
-// NODSP: arith.muli
+// NODSP: llvm.inline_asm has_side_effects "{{(addw|movw)}} {{.*}}2:{{.*}}1:\0A\09ldrsb {{.*}}mla {{.*}}bne 1b{{.*}}bne 2b

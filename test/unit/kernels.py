@@ -40,8 +40,9 @@ def _variants() -> tuple[Variant, ...]:
                     found.append(Variant("smlad", a_form, b_form, kept, elem, contiguous, constant))
         # A packed B read from a [K, N] source.
         found.append(Variant("smlad", "halves" if elem == "i16" else "bytes", "packed", "b", elem, False))
-        found.append(Variant("mla", "elements", "elements", "b", elem, True))
-        found.append(Variant("mla", "elements", "elements", "b", elem, False))
+        for kept in ("b", "a", "ab"):  # the MLA micro-kernel, B [N, K] and [K, N]
+            found.append(Variant("mla", "elements", "elements", kept, elem, True))
+            found.append(Variant("mla", "elements", "elements", kept, elem, False))
     return tuple(found)
 
 

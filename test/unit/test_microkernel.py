@@ -5,12 +5,14 @@ what it says the hardware does (accesses, est. cycles) is what the emulator meas
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from kernels import Variant, kernel_object, random_operands, run_kernel, tile_params
 
 from mema_mlir.model import Problem, load_target
-from mema_mlir.model.costs import _affine, tile_spec
+from mema_mlir.model.costs import _affine, mla_spec, tile_spec
 from mema_mlir.model.microkernel import (
     MAX_TILE_LINES,
     STRIP_INNER,
@@ -28,7 +30,8 @@ from mema_mlir.model.microkernel import (
     strip_program,
     tile_program,
 )
-from mema_mlir.model.registers import registers_needed
+from mema_mlir.model.mla_kernel import mla_program, mla_strip_program
+from mema_mlir.model.registers import registers_needed, staging_registers
 from mema_mlir.model.schedule import families, tile_fits
 
 TARGET = load_target("cortex-m4")
@@ -220,3 +223,45 @@ def test_strip_forms_from_the_corners_equal_every_tile() -> None:
         every = [strip_deltas(*facts, rows, cols) for rows in range(1, MAX_TILE_LINES + 1)
                  for cols in range(1, MAX_TILE_LINES + 1)]
         assert strip_forms(*facts) == tuple(pointer_step_form(d[i] for d in every) for i in range(4)), facts
+
+
+@pytest.mark.parametrize("variant", [
+    Variant("mla", "elements", "elements", "b", "i8", True),
+    Variant("mla", "elements", "elements", "a", "i16", False),
+    Variant("mla", "elements", "elements", "ab", "i8", False),
+], ids=lambda v: v.name)
+def test_emulator_times_an_mla_strip(variant: Variant) -> None:
+    """The MLA micro-kernel (cores without DSP): three full tiles in one strip statement, K long
+    enough for a counted loop with a rest: the trace's est. cycles over the strip's body and its
+    data accesses are what Strip.execution() says, bit-exact results."""
+    mr, nr, k, ku, tiles = 2, 2, 37, 4, 3
+    m, n = mr, nr * tiles  # loop order "ij": the strip runs along the columns
+    problem = Problem(m, n, k, elem=variant.elem, b_k_contiguous=variant.b_k_contiguous)
+    entry_form = strip_entry_form(m * 4 * n + n * 4)
+    strip = mla_strip_program(mla_spec(problem, variant.kept, ku, mr, nr), tiles, STRIP_INNER["ij"], entry_form)
+    trips = strip.tile.trips
+    assert trips > 1 and k % ku
+    rng = np.random.default_rng(13)
+    a, b, c, expected = random_operands(rng, m, n, k, variant.elem, variant.b_k_contiguous)
+    result = run_kernel(kernel_object(m, n, k, mr, nr, variant, ku), a, b, c, variant, mr)
+    np.testing.assert_array_equal(result.outputs["C"], expected)
+    body = [address for address, count in result.exec_counts.items() if count in (tiles, tiles * trips)]
+    ex = strip.execution()
+    entry_exit = _cycles(strip.entry, after_single=False) + _cycles(strip.exit, after_single=False)
+    assert sum(result.cycles_at[address] for address in body) == ex.cycles - entry_exit
+    traffic = result.traffic.buffers
+    assert traffic["A"].reads == ex.loads["A"] == tiles * mr * k
+    assert traffic["B"].reads == ex.loads["B"] == n * k
+    assert traffic["C"].reads == ex.loads["C"] == traffic["C"].writes == m * n
+
+
+def test_mla_kernel_registers_are_the_models() -> None:
+    """The MLA micro-kernel's scratch registers are registers.staging_registers' count."""
+    for kept in ("a", "b", "ab"):
+        for rows in range(1, 6):
+            for cols in range(1, 6):
+                spec = mla_spec(Problem(8, 8, 9), kept, 2, rows, cols)
+                program = mla_program(spec)
+                used = {int(t) for line in program.lines() for t in re.findall(r"\{t(\d+)\}", line)}
+                assert max(used) + 1 == program.scratch == staging_registers("i8", ("mla", "elements", "elements",
+                                                                                    kept), rows, cols)

@@ -2,8 +2,8 @@
 
 The reference below walks every tile (full and edge) and every packed column, takes the
 instructions the generator emits for each (the micro-kernel of that exact tile shape from
-microkernel.py, or for the MLA kernel the instruction stream overhead.py documents) plus llc's
-code around them as overhead.py counts it, and adds them up. It shares no formula with
+microkernel.py or mla_kernel.py, the strips of full tiles as one statement) plus llc's code
+around them as overhead.py counts it, and adds them up. It shares no formula with
 costs.py: what it checks is that the closed form (per-tile counts affine in the tile's rows and
 columns, summed over the tiles by monomials) equals the sum over the real tiles, edges included.
 """
@@ -18,7 +18,7 @@ import pytest
 
 from mema_mlir.model import Problem, Schedule, load_target, predict, schedule_space
 from mema_mlir.model.cases import random_problem, random_target
-from mema_mlir.model.costs import pack_spec, stream_spec, tile_spec
+from mema_mlir.model.costs import mla_spec, pack_spec, stream_spec, tile_spec
 from mema_mlir.model.microkernel import (
     STRIP_INNER,
     StripSpec,
@@ -29,44 +29,10 @@ from mema_mlir.model.microkernel import (
     strip_program,
     tile_program,
 )
+from mema_mlir.model.mla_kernel import mla_program, mla_strip_program
 from mema_mlir.model.overhead import OVERHEAD, Overhead
 from mema_mlir.model.schedule import grid_extent
 from mema_mlir.model.stationary import last_group_offsets, stream_program
-
-LOADS_STORES = ("load", "store")
-
-
-def mla_tile_stream(problem: Problem, rows: int, cols: int, o: Overhead) -> list[tuple[str, str, int]]:
-    """One MLA tile as (class, operand, bytes) in emitted order: element loads and MLA per k."""
-    e = problem.elem_bytes
-    body = [("load", "A", e)] * rows + [("load", "B", e)] * cols + [("mul", "", 0)] * (rows * cols)
-    out = [("alu", "", 0)] * o.tile_alu + [("load", "C", 4)] * (rows * cols)
-    trips = problem.k
-    if trips <= o.k_loop_straight_line_trips:
-        out += body * trips
-    else:
-        out += [("alu", "", 0)] * o.k_loop_setup_alu
-        for trip in range(trips):
-            out += body + [("alu", "", 0)] * o.k_iteration_alu
-            out.append(("branch", "taken" if trip < trips - 1 else "", 0))
-    out += [("store", "C", 4)] * (rows * cols)
-    out += [("branch", "taken", 0)] * o.tile_branches_taken
-    return out
-
-
-def timed(stream: list[tuple[str, str, int]], o: Overhead) -> int:
-    cycles = 0
-    previous = ""
-    for cls, tag, _ in stream:
-        if cls in LOADS_STORES:
-            interleaved = tag in ("A", "B") and not o.k_loads_back_to_back
-            cycles += 1 if previous in LOADS_STORES and not interleaved else 2
-        elif cls == "branch":
-            cycles += 3 if tag == "taken" else 1
-        else:
-            cycles += 1
-        previous = cls
-    return cycles
 
 
 def blocks(extent: int, size: int) -> list[int]:
@@ -114,11 +80,10 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
     counts: Counter = Counter()
     counts["alu"] += o.call_alu
     counts["cycles"] += o.call_alu + 2 * (1 + o.call_saved_registers) + 2  # PUSH, POP {.., pc}
-    outer_alu = o.outer_alu if s.kernel == "mla" else o.asm_outer_alu
     for outer_size in outer:
-        counts["alu"] += outer_alu
+        counts["alu"] += o.asm_outer_alu
         counts["branch"] += o.outer_branches_taken
-        counts["cycles"] += outer_alu + 3 * o.outer_branches_taken
+        counts["cycles"] += o.asm_outer_alu + 3 * o.outer_branches_taken
         if s.b_form == "packed":  # this column block's columns, packed
             pack = pack_program(pack_spec(problem, outer_size)).execution()
             counts["alu"] += o.pack_block_alu
@@ -137,15 +102,19 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                 counts["cycles"] += pack.cycles + o.pack_column_alu
         inner_tile = s.nr if s.loop_order == "ij" else s.mr
         strip_tiles = sum(1 for size in inner if size == inner_tile)
-        in_strips = s.kernel == "smlad"
-        if in_strips:  # the full inner tiles in one statement (codegen.dsp_strip)
+        in_strips = s.kernel in ("smlad", "mla")
+        if in_strips:  # the full inner tiles in one statement (codegen.strip_statement)
             r, c = (outer_size, inner_tile) if s.loop_order == "ij" else (inner_tile, outer_size)
             facts = (problem.elem, problem.k, problem.n, s.a_form, s.b_form, problem.a_constant,
                      *problem.c_strides, problem.requant, STRIP_INNER[s.loop_order])
             c_row, c_col = problem.c_strides
-            strip = strip_program(StripSpec(tile_spec(problem, s.family, s.ku, r, c), strip_tiles,
-                                            strip_deltas(*facts, r, c), strip_forms(*facts),
-                                            strip_entry_form(problem.m * c_row + problem.n * c_col)))
+            entry_form = strip_entry_form(problem.m * c_row + problem.n * c_col)
+            if s.kernel == "mla":
+                strip = mla_strip_program(mla_spec(problem, s.kept, s.ku, r, c), strip_tiles,
+                                          STRIP_INNER[s.loop_order], entry_form)
+            else:
+                strip = strip_program(StripSpec(tile_spec(problem, s.family, s.ku, r, c), strip_tiles,
+                                                strip_deltas(*facts, r, c), strip_forms(*facts), entry_form))
             ex = strip.execution()
             for cls, number in ex.by_class.items():
                 counts[cls] += number
@@ -165,15 +134,9 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                 continue
             r, c = (outer_size, inner_size) if s.loop_order == "ij" else (inner_size, outer_size)
             if s.kernel == "mla":
-                stream = mla_tile_stream(problem, r, c, o)
-                for cls, tag, nbytes in stream:
-                    counts[cls] += 1
-                    if cls in LOADS_STORES:
-                        counts[f"{cls}_{tag}"] += 1
-                        counts[f"{cls}_bytes_{tag}"] += nbytes
-                counts["cycles"] += timed(stream, o) + o.mla_tile_stack_cycles
-                continue
-            program = tile_program(tile_spec(problem, s.family, s.ku, r, c))
+                program = mla_program(mla_spec(problem, s.kept, s.ku, r, c))
+            else:
+                program = tile_program(tile_spec(problem, s.family, s.ku, r, c))
             ex = program.execution()
             for cls, number in ex.by_class.items():
                 counts[cls] += number
@@ -182,8 +145,9 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
             counts["load_bytes_A"] += ex.load_bytes.get("A", 0)
             counts[f"load_{b_name}"] += ex.loads.get("B", 0)
             counts[f"load_bytes_{b_name}"] += ex.load_bytes.get("B", 0)
-            no_group = tile_spec(problem, s.family, s.ku, r, c).groups == 0
-            base_alu, base_stack = ((o.asm_tile_alu, o.asm_tile_stack_cycles) if not no_group
+            no_group = s.kernel == "smlad" and tile_spec(problem, s.family, s.ku, r, c).groups == 0
+            base_alu, base_stack = ((o.mla_tile_alu, o.mla_tile_stack_cycles) if s.kernel == "mla"
+                                    else (o.asm_tile_alu, o.asm_tile_stack_cycles) if not no_group
                                     else (o.rest_only_tile_alu_i8, o.rest_only_tile_stack_cycles_i8)
                                     if problem.elem == "i8"
                                     else (o.rest_only_tile_alu_i16, o.rest_only_tile_stack_cycles_i16))
@@ -301,8 +265,7 @@ def test_ku_changes_only_loop_overhead():
 
 def test_overhead_variant_is_honoured():
     problem = Problem(9, 7, 23)
-    variant = Overhead(k_iteration_alu=1, tile_alu=2, k_loop_straight_line_trips=3,
-                       k_loads_back_to_back=False, asm_tile_alu=3, asm_tile_stack_cycles=1,
+    variant = Overhead(mla_tile_alu=2, asm_tile_alu=3, asm_tile_stack_cycles=1, asm_strip_alu=4,
                        asm_outer_alu=9, pack_column_alu=7, pack_block_alu=5, mla_tile_stack_cycles=6)
     for s in (Schedule(2, 3, 1, "mla", "elements", "elements"),
               Schedule(2, 3, 2, "smlad", "bytes", "packed", "a", "ji")):
