@@ -992,6 +992,8 @@ def _step_moves(moves: Iterable[tuple[str, int, str]], trips: int) -> list[Insn]
     for name, delta, form in moves:
         step += _pointer_step(name, delta, form, end)
     if trips:
+        if trips > 0xFFFF:
+            raise ValueError(f"{trips} k-loop trips do not fit the step's MOVW (schedule.unroll_fits)")
         step.append(Insn(f"movw {{n}}, #{trips}", "alu"))
     return step
 

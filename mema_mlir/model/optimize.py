@@ -19,10 +19,13 @@ from mema_mlir.model.ranking import OBJECTIVES, RankKey, rank_key
 from mema_mlir.model.registers import registers_needed
 from mema_mlir.model.schedule import (
     FAMILY_RANK,
+    K_UNROLLS,
+    MAX_STRIP_TRIPS,
     Schedule,
     check_schedule,
     families,
     is_stream,
+    kernel_families,
     legality_problems,
     loop_orders,
     schedule_space,
@@ -151,6 +154,10 @@ def stationary_choice(problem: Problem, target: Target, stationarity: str, lines
 
 
 def _no_schedule(problem: Problem, target: Target) -> ScheduleError:
+    if kernel_families(problem, target) and not families(problem, target):
+        return ScheduleError(f"K={problem.k} is too long for one tile's k loop on '{target.name}': more than "
+                             f"{MAX_STRIP_TRIPS} trips even unrolled {max(K_UNROLLS)} times (a strip resets "
+                             "its trip counter with one MOVW)")
     if not families(problem, target):
         return ScheduleError(f"no kernel of '{target.name}' applies: B can only be read packed "
                              "(a convolution's input), which needs the DSP kernels (SMLAD/SXTB16)")

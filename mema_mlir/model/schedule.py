@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from mema_mlir.model.errors import ScheduleError
-from mema_mlir.model.kernels import A_FORMS, B_FORMS, KEPT, KERNELS
+from mema_mlir.model.kernels import A_FORMS, B_FORMS, KEPT, KERNELS, group_k
 from mema_mlir.model.microkernel import (
     MAX_OFFSET,
     max_offset,
@@ -160,6 +160,12 @@ def schedule_at(problem: Problem, family: Family, a: int, b: int, ku: int, loop_
 
 def families(problem: Problem, target: Target) -> tuple[Family, ...]:
     """The kernel/form combinations this problem allows on this target, in FAMILIES order."""
+    return tuple(family for family in kernel_families(problem, target)
+                 if unroll_fits(problem, family, max(unrolls(family))))
+
+
+def kernel_families(problem: Problem, target: Target) -> tuple[Family, ...]:
+    """families() before the limit on a tile's k-loop trips."""
     allowed: list[Family] = []
     if target.has_dsp:
         pairs = problem.a_constant and problem.a_expandable
@@ -172,6 +178,18 @@ def families(problem: Problem, target: Target) -> tuple[Family, ...]:
     if problem.b_in_place and not problem.requant:  # the MLA kernel reads B where it is
         allowed += [("mla", "elements", "elements", kept) for kept in KEPT]
     return tuple(sorted(allowed, key=FAMILY_RANK.__getitem__))
+
+
+# A strip's step resets the tile's trip counter with one MOVW (microkernel._step_moves).
+MAX_STRIP_TRIPS = 0xFFFF
+
+
+def unroll_fits(problem: Problem, family: Family, ku: int) -> bool:
+    """The tile's k loop has at most MAX_STRIP_TRIPS trips at this unroll (output-stationary
+    tiles, which run in strips); fewer trips at a larger ku, so the largest ku fits if any does."""
+    if family[0] not in ("smlad", "mla"):
+        return True
+    return -(-problem.k // group_k(problem.elem, family[0])) // ku <= MAX_STRIP_TRIPS
 
 
 def stream_applies(problem: Problem) -> bool:
@@ -296,6 +314,9 @@ def legality_problems(problem: Problem, target: Target, schedule: Schedule) -> l
                        "immediate range (4095 bytes)")
     if schedule.b_form == "packed" and schedule.loop_order != "ji":
         reasons.append("a packed B needs loop_order ji")
+    if not unroll_fits(problem, family, schedule.ku):
+        reasons.append(f"ku={schedule.ku} with K={problem.k}: more than {MAX_STRIP_TRIPS} k-loop trips per tile "
+                       "(a strip resets its counter with one MOVW)")
     return reasons
 
 
@@ -354,5 +375,7 @@ def schedule_space(problem: Problem, target: Target) -> Iterator[Schedule]:
                 if not tile_fits(problem, target, family, a, b):
                     continue
                 for ku in unrolls(family):
+                    if not unroll_fits(problem, family, ku):
+                        continue
                     for order in loop_orders(family):
                         yield schedule_at(problem, family, a, b, ku, order)

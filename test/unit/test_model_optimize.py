@@ -272,3 +272,17 @@ def test_side_line_limits_agree_with_every_offset(seed: int) -> None:
             a_side, b_side = tile_sides(elem, k, n, a_form, b_form, a_panel, lines, lines)
             assert (lines <= a_most) == (max_offset(a_side) <= MAX_OFFSET), (elem, k, n, a_form, lines)
             assert (lines <= b_most) == (max_offset(b_side) <= MAX_OFFSET), (elem, k, n, b_form, lines)
+
+
+def test_k_loops_longer_than_a_movw_are_refused() -> None:
+    """A strip resets a tile's trip counter with one MOVW (at most 65,535 trips): the unrolls
+    that would need more are not in the space, and a K no unroll brings under it is said."""
+    from mema_mlir.model.schedule import MAX_STRIP_TRIPS, unroll_fits
+
+    m4, m3 = load_target("cortex-m4"), load_target("cortex-m3")
+    problem = Problem(2, 2, 4 * (MAX_STRIP_TRIPS + 1))  # int8: 65,536 groups
+    kus = {s.ku for s in schedule_space(problem, m4) if s.kernel == "smlad"}
+    assert 1 not in kus and 2 in kus
+    assert not unroll_fits(problem, ("smlad", "bytes", "words", "b"), 1)
+    with pytest.raises(ScheduleError, match="too long for one tile's k loop"):
+        choose(Problem(1, 1, 8 * (MAX_STRIP_TRIPS + 1)), m3)
