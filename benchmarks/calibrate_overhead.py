@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=80)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--kernel", choices=("smlad", "mla", "stream", "rest-i8", "rest-i16"), default="smlad",
-                        help="the DSP micro-kernels (cortex-m4), the llc-compiled MLA kernel (cortex-m3) or "
+                        help="the DSP micro-kernels (cortex-m4), the MLA micro-kernel (cortex-m3) or "
                         "random weight- and input-stationary blocks (cortex-m4), or micro-kernel tiles below one "
                         "k-group (rest-i8: K < 4, rest-i16: K = 1)")
     parser.add_argument("--json", help="write the runs and the fit as JSON")

@@ -1,13 +1,9 @@
-"""Kernels and operand forms, and the per-group instructions of the MLA kernel.
-
-The SMLAD kernels are inline-assembly micro-kernels whose every instruction is listed by
-microkernel.py; the MLA kernel (cores without the DSP extension) is written as MLIR and
-compiled by llc, and its k-group is described here. A family is (kernel, a_form, b_form, kept).
+"""Kernels and operand forms. Every kernel is an inline-assembly micro-kernel whose every
+instruction is listed by microkernel.py (SMLAD), mla_kernel.py (MLA, for cores without the DSP
+extension) or stationary.py. A family is (kernel, a_form, b_form, kept).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 # "smlad-ws" / "smlad-is": the weight- and input-stationary SMLAD kernels (stationary.py).
 KERNELS = ("smlad", "mla", "smlad-ws", "smlad-is")
@@ -22,33 +18,8 @@ B_FORMS = ("words", "strided", "packed", "elements")
 KEPT = ("b", "a", "ab")
 
 
-@dataclass(frozen=True)
-class KernelShape:
-    """Per k-group: instructions per tile row (a_*), per tile column (b_*) and per output
-    (macs); and the byte width of the element loads that handle the K % group rest."""
-
-    group: int
-    a_loads: int
-    a_load_bytes: int
-    a_extend: int  # SXTB16 (incl. the ROR #8 form) per row
-    b_loads: int
-    b_load_bytes: int
-    b_extend: int  # SXTB16 per column
-    b_pack: int  # PKHBT per column (strided B packs two values per word)
-    macs: int  # SMLAD or MLA per output
-    mac_class: str  # "dsp_mac" (SMLAD) | "mul" (MLA)
-    a_rem_bytes: int  # LDRSB (1) or LDRSH (2) for a remainder k
-    b_rem_bytes: int
-
-
 def group_k(elem: str, kernel: str) -> int:
     """k-values per group: 4 int8 or 2 int16 per SMLAD word pair, 1 for MLA."""
     if kernel == "mla":
         return 1
     return 4 if elem == "i8" else 2
-
-
-def mla_shape(elem: str) -> KernelShape:
-    """One k of the MLA kernel: an element load per row and column, an MLA per output."""
-    e = 1 if elem == "i8" else 2
-    return KernelShape(1, 1, e, 0, 1, e, 0, 0, 1, "mul", e, e)

@@ -1,10 +1,10 @@
 """Every tile the model calls legal on the Cortex-M4 compiles, and no inner loop touches the
 stack: the model's register count matches what llc really allocates.
 
-This is the guard on mema_mlir/model/registers.py. For the DSP kernels (inline assembly) llc
-must find a register for every operand of the statement at once, or it fails to compile; for
-the llc-compiled MLA kernel a spill (stack reads and writes, memory accesses the model did not
-predict) shows in its inner loop.
+This is the guard on mema_mlir/model/registers.py. Every kernel is inline assembly (the MLA one
+for cores without DSP included): llc must find a register for every operand of the statement at
+once, or it fails to compile, and a spill in an inner loop (stack reads and writes the model did
+not predict) would show here.
 """
 
 from __future__ import annotations
