@@ -108,21 +108,40 @@ def _edge_free(extent: int, size: int) -> int:
     return extent // blocks
 
 
-def edge_free_variants(problem: Problem, family: Family, r: Rates, mr: int, nr: int) -> list[tuple[int, int]]:
-    """The balanced tile, and where the inner dimension's edge tile costs more than a tile in
-    a strip (r's EDGE coefficient), the same tile shrunk to divide M (loop order "ji") or N
-    ("ij") exactly. More blocks cost more on every other monomial, so along one dimension the
-    best is either the balanced size or the largest size with no edge: these candidates keep
-    the analytic choice exact."""
+def _edged(extent: int, size: int) -> int | None:
+    """The smallest tile size with as many blocks as `size` that leaves an edge tile (None when
+    every such size divides `extent`)."""
+    blocks = -(-extent // size)
+    for candidate in range(-(-extent // blocks), size + 1):
+        if -(-extent // candidate) == blocks and extent % candidate:
+            return candidate
+    return None
+
+
+def edge_free_variants(problem: Problem, family: Family, r: Rates, corner: tuple[int, int]) -> list[tuple[int, int]]:
+    """The corner's balanced tile (balanced()), and along the inner dimension (M for loop order
+    "ji", N for "ij"): where its edge tile costs more than a tile in a strip (r's EDGE against
+    STRIP coefficient), the balanced tile shrunk to divide the dimension exactly; where it costs
+    less (an MLA tile whose strip step needs MOVW/MOVT moves), the smallest size up to the
+    corner's with as many blocks that leaves an edge. More blocks cost more on every other
+    monomial, and with as many blocks only the split between strip and edge tiles differs, so
+    these candidates keep the analytic choice exact."""
+    mr, nr = balanced(problem, *corner, family)
     out = [(mr, nr)]
-    if r.cycles[EDGE] <= 0:
-        return out
     rows, cols = grid_extent(problem, family)
     orders = loop_orders(family)
-    if "ji" in orders and rows % mr:  # the inner dimension of "ji" is M
-        out.append((_edge_free(rows, mr), nr))
-    if "ij" in orders and cols % nr:
-        out.append((mr, _edge_free(cols, nr)))
+    for order, extent, size, largest, strip in (("ji", rows, mr, corner[0], STRIP_JI),
+                                                 ("ij", cols, nr, corner[1], STRIP_IJ)):
+        if order not in orders:
+            continue
+        if r.cycles[EDGE] > r.cycles[strip] and extent % size:
+            variant = _edge_free(extent, size)
+        elif r.cycles[EDGE] < r.cycles[strip] and not extent % size:
+            variant = _edged(extent, largest)
+        else:
+            continue
+        if variant is not None:
+            out.append((variant, nr) if order == "ji" else (mr, variant))
     return out
 
 
@@ -225,7 +244,7 @@ def _search(problem: Problem, target: Target, objective: str,
         r = rates(problem, family, ku)
         rank = FAMILY_RANK[family]
         for corner in staircase(problem, target, family):
-            for mr, nr in edge_free_variants(problem, family, r, *balanced(problem, *corner, family)):
+            for mr, nr in edge_free_variants(problem, family, r, corner):
                 order = best_order(problem, family, r, mr, nr)
                 relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
                 bound = objective_value(objective, problem, target, r, relaxed)

@@ -131,6 +131,8 @@ def _mla_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) ->
     b_k_class = 1 if b_k <= MAX_POST_INDEX else 4095 if b_k <= MAX_ADD_IMMEDIATE else 0xFFFF if b_k <= 0xFFFF else 1 << 16
     far, near = sorted(problem.c_strides, reverse=True)
     c_class = (8, 4) if not c_lines_need_steps(far, near) else (0xFFFF, 4) if far <= 0xFFFF else (1 << 16, 4)
+    if problem.c_strides[0] < problem.c_strides[1]:  # C walked by columns (a transposed C)
+        c_class = (c_class[1], c_class[0])
     shape = (problem.elem, kept, ku, left, b_k_class, c_class)
     if trips < 3:
         per_key, cycles = _mla_shape_table(*shape, trips)

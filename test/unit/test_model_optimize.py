@@ -286,3 +286,15 @@ def test_k_loops_longer_than_a_movw_are_refused() -> None:
     assert not unroll_fits(problem, ("smlad", "bytes", "words", "b"), 1)
     with pytest.raises(ScheduleError, match="too long for one tile's k loop"):
         choose(Problem(1, 1, 8 * (MAX_STRIP_TRIPS + 1)), m3)
+
+
+@pytest.mark.parametrize("m, n, k, elem", [(1, 8, 70000, "i8"), (7, 64, 70000, "i16")])
+def test_an_edge_tile_cheaper_than_a_strip_step_is_found(m: int, n: int, k: int, elem: str) -> None:
+    """An MLA tile whose strip step moves B by MOVW/MOVT (K * N * e > 65535) costs more in a strip
+    than as an edge tile of its own: the corner that leaves an edge (1x5 on N = 8) beats its
+    balanced tile (1x4), and the analytic search must try it (found by review)."""
+    target = load_target("cortex-m3")
+    problem = Problem(m, n, k, elem=elem, b_k_contiguous=False)
+    for objective in OBJECTIVES:
+        assert (choose(problem, target, objective).schedule
+                == choose(problem, target, objective, search="exhaustive").schedule), objective
