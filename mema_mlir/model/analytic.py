@@ -207,9 +207,9 @@ def analytic_choice(problem: Problem, target: Target, objective: str) -> Analyti
     any MLA tile must spend (mla_floor): a bound, so the choice is the same."""
     allowed = families(problem, target)
     found = _search(problem, target, objective, [f for f in allowed if f[0] != "mla"])
-    mla = [f for f in allowed if f[0] == "mla"]
-    if mla and not (found[0] is not None and found[0][0][0] < mla_floor(problem, target, objective)):
-        more = _search(problem, target, objective, mla)
+    mla = tuple(f for f in allowed if f[0] == "mla")
+    if mla and not (found[0] is not None and found[0][0][0] < mla_floor(problem, target, objective, mla)):
+        more = _search(problem, target, objective, list(mla))
         best = more[0] if found[0] is None or (more[0] is not None and more[0][0] < found[0][0]) else found[0]
         found = (best, found[1] + more[1])
     best, evaluated = found
@@ -221,18 +221,27 @@ def analytic_choice(problem: Problem, target: Target, objective: str) -> Analyti
     return AnalyticResult(schedule, key, evaluated, continuous)
 
 
-def mla_floor(problem: Problem, target: Target, objective: str) -> float:
-    """A lower bound on the objective of every MLA schedule: per k, a tile of mr x nr runs mr*nr
-    MLAs and loads mr + nr elements, each at least 1 cycle, so every output costs at least
-    K * min(1 + (mr + nr) / (mr * nr)) cycles over the tiles the registers allow (energy: those
-    cycles' energy). 0 for the accesses objective (no bound used)."""
+def mla_floor(problem: Problem, target: Target, objective: str,
+              mla: tuple[Family, ...] | None = None) -> float:
+    """A lower bound on the objective of every MLA schedule (of the families `mla`, by default
+    the problem's): per k, a tile of mr x nr runs mr*nr MLAs and loads mr + nr elements, each at
+    least 1 cycle, so every output costs at least K * min(1 + (mr + nr) / (mr * nr)) cycles over
+    the tiles the registers allow (energy: those cycles' energy). 0 for the accesses objective
+    (no bound used)."""
     if objective == "accesses":
         return 0.0
-    ratio = min((1 + (mr + nr) / (mr * nr) for family in families(problem, target) if family[0] == "mla"
-                 for mr in range(1, target.registers + 1) for nr in range(1, target.registers + 1)
-                 if registers_needed(problem.elem, family, mr, nr) <= target.registers), default=math.inf)
-    cycles = problem.m * problem.n * problem.k * ratio
+    if mla is None:
+        mla = tuple(f for f in families(problem, target) if f[0] == "mla")
+    cycles = problem.m * problem.n * problem.k * _mla_ratio(problem.elem, target.registers, mla)
     return cycles if objective == "cycles" else cycles * target.energy_per_cycle_nj
+
+
+@lru_cache(maxsize=256)
+def _mla_ratio(elem: str, registers: int, mla: tuple[Family, ...]) -> float:
+    """min over the register-legal MLA tiles of (MLAs + element loads) per output and k."""
+    return min((1 + (mr + nr) / (mr * nr) for family in mla
+                for mr in range(1, registers + 1) for nr in range(1, registers + 1)
+                if registers_needed(elem, family, mr, nr) <= registers), default=math.inf)
 
 
 def _search(problem: Problem, target: Target, objective: str,

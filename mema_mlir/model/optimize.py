@@ -30,6 +30,7 @@ from mema_mlir.model.schedule import (
     loop_orders,
     schedule_space,
     tile_fits,
+    unroll_fits,
     unrolls,
 )
 from mema_mlir.model.stationary import STATIONARITY_KERNELS
@@ -125,7 +126,7 @@ def fixed_choice(problem: Problem, target: Target, objective: str, mr: int, nr: 
             if reason not in reasons:
                 reasons.append(reason)
             continue
-        for ku in unrolls(family):
+        for ku in (ku for ku in unrolls(family) if unroll_fits(problem, family, ku)):
             for order in loop_orders(family):
                 schedule = Schedule(mr, nr, ku, *family, order, "output", problem.k)
                 key = rank_key(problem, target, objective, rates(problem, family, ku), schedule)
