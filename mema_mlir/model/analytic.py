@@ -257,6 +257,10 @@ def _search(problem: Problem, target: Target, objective: str,
                 order = best_order(problem, family, r, mr, nr)
                 relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
                 bound = objective_value(objective, problem, target, r, relaxed)
+                if r.cycles[EDGE] < r.cycles[STRIP_IJ if order == "ij" else STRIP_JI]:
+                    # An edge tile is the cheaper: the relaxation with one per outer block.
+                    edged = monomials(problem, mr, nr, order, exact=False, family=family, relaxed_edges=True)
+                    bound = min(bound, objective_value(objective, problem, target, r, edged))
                 candidates.append((bound, rank, -mr, -nr, family, ku, order, r))
     candidates.sort(key=lambda c: c[:4])
     best: tuple[RankKey, Schedule] | None = None

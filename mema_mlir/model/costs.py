@@ -471,9 +471,12 @@ def clear_problem_caches() -> None:
 
 
 def monomials(problem: Problem, mr: float, nr: float, loop_order: str, exact: bool = True,
-              family: Family | None = None) -> Vector:
+              family: Family | None = None, relaxed_edges: bool = False) -> Vector:
     """(1, M*q, N*p, M*N, p*q, outer, edge tiles, strip tiles for "ij", for "ji") for a tile;
-    exact=False gives the continuous relaxation.
+    exact=False gives the continuous relaxation, with every tile in a strip, or with
+    `relaxed_edges` one edge tile per outer block: each is below the exact monomials of a tile
+    without, resp. with, an inner edge, so the smaller objective of the two is a lower bound
+    whichever of edge and strip tiles costs more (analytic._search).
     For a weight- (input-) stationary family, (mr, nr) are the kept block's lines and k-groups
     on the grid of M (N) lines by ceil(K / group) groups (schedule.grid_extent)."""
     rows, cols = grid_extent(problem, family) if family is not None else (problem.m, problem.n)
@@ -485,7 +488,7 @@ def monomials(problem: Problem, mr: float, nr: float, loop_order: str, exact: bo
     else:
         p = rows / mr
         q = cols / nr
-        inner_edge = False  # relaxed: every tile in a strip (edge tiles cost more: a lower bound)
+        inner_edge = relaxed_edges
     outer = p if loop_order == "ij" else q
     edge = outer if inner_edge else 0
     strips = p * q - edge

@@ -111,6 +111,8 @@ def fixed_choice(problem: Problem, target: Target, objective: str, mr: int, nr: 
     evaluated = 0
     reasons: list[str] = []
     allowed = tuple(f for f in families(problem, target) if not is_stream(f))  # mr x nr: output-stationary
+    if not families(problem, target):
+        raise _no_schedule(problem, target)
     if forms is not None:
         a_form, b_form, kept = forms
         allowed = tuple(f for f in allowed if f[1:3] == (a_form, b_form) and (kept is None or f[3] == kept))
