@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from mema_mlir.inline_asm import Operand, inline_asm
 from mema_mlir.matmul import ConvGeometry
+from mema_mlir.model.im2col import Im2colSpec, im2col_program, uses_counter
 from mema_mlir.model.microkernel import (
     REQUANT_ROW_BYTES,
     STRIP_INNER,
@@ -84,6 +85,8 @@ class OperandLayout:
     pack_global: str = ""  # symbol of the run-time packing buffer of B, if any
     pack_type: str = ""
     conv: ConvGeometry | None = None  # B is this convolution's input, im2col'ed while packing
+    pixel_global: str = ""  # a convolution's table of pixel offsets (ConvGeometry.pixel_offsets)
+    pixel_type: str = ""
     c_strides: tuple[int, int] = (0, 4)  # bytes between C's rows (0: 4 * N) and columns
     # A fused requantization: C is the int8 output, each row's parameters in this global
     # (model.requant.parameter_table, REQUANT_ROW_BYTES per row).
@@ -296,43 +299,22 @@ class KernelWriter(Emitter):
             inline_asm(program, registers, strides, self.t.fresh, self.t.emit)
 
     def pack_im2col(self, col0: Idx, columns: int, conv: ConvGeometry) -> None:
-        """A convolution's columns: output pixel p reads, per filter row kh, the KW * C values
-        at input[p // OW * SH + kh, p % OW * SW, :], contiguous in NHWC; each such segment is
-        packed (zero point subtracted, zero-padded to whole groups) at its place in K."""
-        spec = PackSpec("i8", "rows", columns, conv.row_values, 0, conv.input_zero_point)
-        program = pack_program(spec)
-        inputs = []
+        """A convolution's columns, one statement per output pixel (model.im2col): it reads the
+        pixel's input offset from the table and packs its KH filter rows (KW * C values each,
+        contiguous in NHWC; zero point subtracted, zero-padded to whole groups) into the panel."""
+        inputs = [Operand("base", "%ptrB", "!llvm.ptr")]
         if conv.input_zero_point:
             zp = conv.input_zero_point
             pair = ((zp & 0xFFFF) | (zp << 16)) & 0xFFFFFFFF
-            pair = pair - (1 << 32) if pair >= 1 << 31 else pair
-            inputs = [Operand("zp2", self.const_i32(pair), "i32"), Operand("zp", self.const_i32(zp), "i32")]
-        groups_per_segment = conv.segment // 4
+            inputs.append(Operand("zp2", self.const_i32(pair - (1 << 32) if pair >= 1 << 31 else pair), "i32"))
+        table = self.address("%ptrT", [(col0, conv.table_bytes)], 0)
         for c in range(columns):
-            for kh in range(conv.filter_height):
-                source = self.pixel_pointer(col0, c, kh, conv)
-                destination = self.offset_pointer("%ptrP", kh * groups_per_segment * columns * 8 + c * 8)
-                registers = [Operand("src", source, "!llvm.ptr"), Operand("dst", destination, "!llvm.ptr")]
-                if program.uses_counter:
-                    registers.append(Operand("n", self.const_i32(program.trips), "i32"))
-                inline_asm(program, registers, inputs, self.t.fresh, self.t.emit)
-
-    def pixel_pointer(self, col0: Idx, c: int, kh: int, conv: ConvGeometry) -> str:
-        """&input[oh * SH + kh, ow * SW, 0] for output pixel p = col0 + c, oh = p // OW, ow = p % OW."""
-        shift = col0.const + c
-        pixel = f"(d0 + {shift})" if col0.iv else str(shift)
-        expr = (f"((({pixel} floordiv {conv.out_width}) * {conv.stride_h} + {kh}) * {conv.width}"
-                f" + ({pixel} mod {conv.out_width}) * {conv.stride_w}) * {conv.channels}")
-        if col0.iv is None:
-            p = shift
-            value = ((p // conv.out_width * conv.stride_h + kh) * conv.width
-                     + p % conv.out_width * conv.stride_w) * conv.channels
-            return self.offset_pointer("%ptrB", value)
-        offset = self.t.fresh("off")
-        self.t.emit(f"{offset} = affine.apply affine_map<(d0) -> ({expr})>({col0.iv})")
-        offset_i32 = self.t.fresh("offi")
-        self.t.emit(f"{offset_i32} = arith.index_cast {offset} : index to i32")
-        return self.gep("%ptrB", offset_i32)
+            program = im2col_program(Im2colSpec(columns, c, conv.row_values, conv.filter_height, conv.row_bytes,
+                                                conv.table_bytes, conv.input_zero_point))
+            registers = [Operand("src", "", "!llvm.ptr"), Operand("dst", self.offset_pointer("%ptrP", c * 8), "!llvm.ptr")]
+            if uses_counter(program):
+                registers.append(Operand("n", "", "i32"))
+            inline_asm(program, registers, [Operand("tab", table, "!llvm.ptr"), *inputs], self.t.fresh, self.t.emit)
 
     # ---- the MLA micro-kernel (cores without the DSP extension) -----------------------------
     def mla_spec(self, mr: int, nr: int) -> MlaSpec:
@@ -488,6 +470,8 @@ class KernelWriter(Emitter):
             operands.append(("P", lay.pack_type, lay.pack_global, 0))
         if lay.requant_global:
             operands.append(("Q", lay.requant_type, lay.requant_global, 0))
+        if lay.pixel_global:
+            operands.append(("T", lay.pixel_type, lay.pixel_global, 0))
         self.raw_pointers(operands)
         if self.tile.kernel in KERNEL_STATIONARITY:
             self.stream_nest()

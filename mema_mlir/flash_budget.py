@@ -53,13 +53,16 @@ def constant_bytes(module_op: Operation) -> int:
 
 def added_bytes(chosen: Plan | DepthwisePlan) -> int:
     """Bytes of the globals mema-tile writes for this plan at most (a re-laid copy of A, a
-    transposed copy of a constant B, a fused requantization's table, a depthwise filter's int16
-    copy), counted as if nothing they replace were dropped."""
+    transposed copy of a constant B, a fused requantization's table, a convolution's table of
+    pixel offsets, a depthwise filter's int16 copy), counted as if nothing they replace were
+    dropped."""
     if isinstance(chosen, DepthwisePlan):
         problem = chosen.problem
         return 2 * problem.taps * problem.channels + (16 * problem.channels if chosen.epilogue else 0)
     schedule, operands = chosen.choice.schedule, chosen.operands
     total = 16 * operands.m if chosen.epilogue is not None else 0
+    if operands.conv is not None:
+        total += operands.n * operands.conv.table_bytes
     if operands.b_constant is not None and not operands.b_k_contiguous:
         total += operands.n * operands.k * (1 if operands.elem == "i8" else 2)
     if operands.a_constant is None or schedule.kernel == "mla":

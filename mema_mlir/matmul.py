@@ -28,6 +28,7 @@ from mlir.ir import (
 
 from mema_mlir.ir_query import global_of
 from mema_mlir.model.depthwise import DepthwiseProblem
+from mema_mlir.model.im2col import table_entry_bytes
 
 _IDENTITY_MAPS = ("(d0, d2)", "(d2, d1)", "(d0, d1)")
 _TRANSPOSED_B_MAPS = ("(d0, d2)", "(d1, d2)", "(d0, d1)")
@@ -71,6 +72,23 @@ class ConvGeometry:
     def segment(self) -> int:
         """row_values rounded up to a whole number of int8 groups (4)."""
         return -(-self.row_values // 4) * 4
+
+    @property
+    def row_bytes(self) -> int:
+        """W * C: bytes from one filter row's values to the next row's in the input."""
+        return self.width * self.channels
+
+    def pixel_offsets(self) -> np.ndarray:
+        """Each output pixel's first input value (its window's corner), as a byte offset in the
+        input: the packing statements' table (model.im2col)."""
+        oh, ow = np.divmod(np.arange(self.out_height * self.out_width), self.out_width)
+        return (oh * self.stride_h * self.width + ow * self.stride_w) * self.channels
+
+    @property
+    def table_bytes(self) -> int:
+        """The offset table's entry size (a halfword when the offsets fit)."""
+        corner = ((self.out_height - 1) * self.stride_h * self.width + (self.out_width - 1) * self.stride_w)
+        return table_entry_bytes(corner * self.channels)
 
 
 def _int_constant(value: Value) -> int | None:

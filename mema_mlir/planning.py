@@ -220,8 +220,8 @@ def describe_problem(operands: MatmulOperands, target: model.Target) -> model.Pr
             b_memory=activations, c_memory=target.placement["outputs"],
             buffer_memory=target.placement["buffers"], b_packed_only=True,
             b_segments=conv.filter_height, b_segment_values=conv.row_values,
-            b_zero_point=conv.input_zero_point,
-            c_row_bytes=4, c_col_bytes=4 * conv.filters,
+            b_zero_point=conv.input_zero_point, b_segment_bytes=conv.row_bytes, b_table_bytes=conv.table_bytes,
+            params_memory=weights, c_row_bytes=4, c_col_bytes=4 * conv.filters,
         )
     return model.Problem(
         m=operands.m,

@@ -165,6 +165,14 @@ class MemaTile(ModelOptions):
             halfwords = schedule.nr * panel_row_bytes(operands.elem, operands.k, "packed") // 2
             pack_type = f"memref<{halfwords}xi16>"
             new_globals.append(_buffer_text(pack_global, halfwords))
+        pixel_global = pixel_type = ""
+        if operands.conv is not None:  # every pixel's input offset, read by its packing statement
+            pixel_global = _fresh_symbol("__mema_pixels", existing)
+            offsets = operands.conv.pixel_offsets()
+            entry = "i16" if operands.conv.table_bytes == 2 else "i32"
+            values = offsets.astype(np.uint16).view(np.int16) if entry == "i16" else offsets.astype(np.int32)
+            pixel_type = f"memref<{values.size}x{entry}>"
+            new_globals.append(_global_text(pixel_global, values, entry))
         c_value, c_strides = operands.c, (4, 4 * operands.m) if operands.conv else (0, 4)
         q_global = q_type = ""
         epilogue = chosen.epilogue
@@ -186,6 +194,7 @@ class MemaTile(ModelOptions):
             a_arg_type=str(operands.a.type), b_arg_type=str(operands.b.type),
             a_global=a_global, b_global=b_global, offset_bytes=offset_bytes,
             pack_global=pack_global, pack_type=pack_type, conv=operands.conv,
+            pixel_global=pixel_global, pixel_type=pixel_type,
             c_strides=c_strides, requant_global=q_global, requant_type=q_type,
         )
         tile = TileParams(schedule.mr, schedule.nr, schedule.ku, schedule.kernel,

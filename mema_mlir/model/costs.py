@@ -19,6 +19,7 @@ import operator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from mema_mlir.model.im2col import Im2colSpec, im2col_program
 from mema_mlir.model.kernel_counts import clear_kernel_problem_caches, family_affine
 from mema_mlir.model.microkernel import (
     MAX_ADD_IMMEDIATE,
@@ -56,11 +57,12 @@ ONE, ROWS, COLS, OUTPUTS, TILES, OUTER, EDGE, STRIP_IJ, STRIP_JI = range(9)
 MONOMIALS = 9
 Vector = tuple[float, ...]
 
-# Data accesses: A, B (from their own memories), the packing buffer (reads and writes), C, and
-# the parameter table of a fused requantization ("params", with the weights).
-TRAFFIC = ("loads_a", "loads_b", "loads_buf", "loads_c", "stores_c", "stores_buf", "loads_q")
+# Data accesses: A, B (from their own memories), the packing buffer (reads and writes), C, the
+# parameter table of a fused requantization ("params", with the weights) and a convolution's
+# table of pixel offsets ("pixels", with the weights too: model.im2col).
+TRAFFIC = ("loads_a", "loads_b", "loads_buf", "loads_c", "stores_c", "stores_buf", "loads_q", "loads_t")
 QUANTITIES = TRAFFIC + (
-    "bytes_a", "bytes_b", "bytes_buf_read", "bytes_buf_write", "bytes_c_read", "bytes_c_write", "bytes_q",
+    "bytes_a", "bytes_b", "bytes_buf_read", "bytes_buf_write", "bytes_c_read", "bytes_c_write", "bytes_q", "bytes_t",
     "extend", "alu", "dsp_mac", "mul", "branch", "load_multiple", "store_multiple",
     # LDRD / STRD instructions: each is two of the loads (stores) above but one instruction.
     "load_double", "store_double",
@@ -221,6 +223,18 @@ def pack_spec(problem: Problem, columns: int) -> PackSpec:
     return PackSpec(problem.elem, source, columns, values, problem.n * e, problem.b_zero_point)
 
 
+def im2col_spec(problem: Problem) -> Im2colSpec:
+    """A convolution's packing statement of one pixel (the same counts for every pixel)."""
+    values = problem.b_segment_values or problem.k // problem.b_segments
+    return Im2colSpec(1, 0, values, problem.b_segments, problem.b_segment_bytes or values,
+                      problem.b_table_bytes, problem.b_zero_point)
+
+
+@lru_cache(maxsize=1024)
+def _im2col_execution(spec: Im2colSpec) -> Execution:
+    return im2col_program(spec).execution()
+
+
 @lru_cache(maxsize=1024)
 def _pack_execution(spec: PackSpec) -> Execution:
     """One packing statement's counts: the same for every packed family of a problem."""
@@ -277,20 +291,25 @@ def _smlad_rates(problem: Problem, family: Family, ku: int, overhead: Overhead) 
     vectors, cycles = _tiles_in_strips(per_key, _affine_vector(family, *sample_cycles), packed, tile_alu,
                                        stack_cycles, strips, overhead)
     if packed:
-        pack = _pack_execution(pack_spec(problem, 1))
-        n = problem.n * problem.b_segments  # packing statements: one per column and segment
-        column_alu = pack.by_class.get("alu", 0) + overhead.pack_column_alu
-        # A convolution's pixel address (division and remainder), once per packed column.
-        pixel_alu = overhead.conv_pixel_alu * problem.n if problem.b_packed_only and not problem.requant else 0
+        if problem.b_packed_only:  # a convolution: one statement per pixel packs its filter rows
+            pack = _im2col_execution(im2col_spec(problem))
+            statement_alu, statement_stack = overhead.im2col_statement_alu, overhead.im2col_statement_stack_cycles
+        else:  # one statement per column
+            pack = _pack_execution(pack_spec(problem, 1))
+            statement_alu, statement_stack = overhead.pack_column_alu, 0
+        n = problem.n
         vectors["loads_b"] = _vec(one=n * pack.loads.get("B", 0))
         vectors["bytes_b"] = _vec(one=n * pack.load_bytes.get("B", 0))
+        vectors["loads_t"] = _vec(one=n * pack.loads.get("T", 0))
+        vectors["bytes_t"] = _vec(one=n * pack.load_bytes.get("T", 0))
         vectors["stores_buf"] = _vec(one=n * pack.stores.get("buffer", 0))
         vectors["bytes_buf_write"] = _vec(one=n * pack.store_bytes.get("buffer", 0))
         vectors["extend"] = _add(vectors["extend"], _vec(one=n * pack.by_class.get("extend", 0)))
         vectors["store_double"] = _add(vectors["store_double"], _vec(one=n * pack.by_class.get("store_double", 0)))
-        vectors["alu"] = _add(vectors["alu"], _vec(one=n * column_alu + pixel_alu, outer=overhead.pack_block_alu))
+        column_alu = pack.by_class.get("alu", 0) + statement_alu
+        vectors["alu"] = _add(vectors["alu"], _vec(one=n * column_alu, outer=overhead.pack_block_alu))
         vectors["branch"] = _add(vectors["branch"], _vec(one=n * pack.by_class.get("branch", 0)))
-        cycles = _add(cycles, _vec(one=n * (pack.cycles + overhead.pack_column_alu) + pixel_alu,
+        cycles = _add(cycles, _vec(one=n * (pack.cycles + statement_alu + statement_stack),
                                    outer=overhead.pack_block_alu))
     return Rates(vectors, cycles)
 
@@ -463,6 +482,7 @@ def clear_problem_caches() -> None:
     which no problem's sizes enter: what a first derivation for an unseen op pays."""
     rates.cache_clear()
     _pack_execution.cache_clear()
+    _im2col_execution.cache_clear()
     tile_sides.cache_clear()
     side_line_limits.cache_clear()
     strip_forms.cache_clear()
@@ -536,7 +556,7 @@ def _traffic_memories(problem: Problem) -> tuple[tuple[str, str, bool], ...]:
     return (("loads_a", problem.a_memory, False), ("loads_b", problem.b_memory, False),
             ("loads_buf", problem.buffer_memory, False), ("loads_c", problem.c_memory, False),
             ("stores_c", problem.c_memory, True), ("stores_buf", problem.buffer_memory, True),
-            ("loads_q", problem.params_memory, False))
+            ("loads_q", problem.params_memory, False), ("loads_t", problem.params_memory, False))
 
 
 def access_cost(problem: Problem, target: Target, traffic: tuple[float, ...]) -> float:
@@ -590,7 +610,7 @@ def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
     """Evaluate the rates at exact (integer) monomials."""
     v = {name: round(r.at(name, x)) for name in QUANTITIES}
     cycles = round(dot(r.cycles, x))
-    loads = v["loads_a"] + v["loads_b"] + v["loads_buf"] + v["loads_c"] + v["loads_q"]
+    loads = v["loads_a"] + v["loads_b"] + v["loads_buf"] + v["loads_c"] + v["loads_q"] + v["loads_t"]
     stores = v["stores_c"] + v["stores_buf"]
     by_class = {
         "load": loads - 2 * v["load_double"] + v["stack_load"],  # an LDRD is one, for two loads
@@ -611,6 +631,9 @@ def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:
     if problem.requant:
         operand_loads["params"] = v["loads_q"]
         operand_bytes["params"] = v["bytes_q"]
+    if problem.b_packed_only:
+        operand_loads["pixels"] = v["loads_t"]
+        operand_bytes["pixels"] = v["bytes_t"]
     traffic = tuple(float(v[name]) for name in TRAFFIC)
     return Cost(
         loads=loads,
@@ -633,7 +656,7 @@ def _memory_traffic(problem: Problem, target: Target, v: dict[str, int]) -> dict
     totals = {name: [0, 0, 0, 0] for name in target.memories}  # reads, writes, read/write bytes
     sizes = {"loads_a": v["bytes_a"], "loads_b": v["bytes_b"], "loads_buf": v["bytes_buf_read"],
              "loads_c": v["bytes_c_read"], "stores_c": v["bytes_c_write"], "stores_buf": v["bytes_buf_write"],
-             "loads_q": v["bytes_q"]}
+             "loads_q": v["bytes_q"], "loads_t": v["bytes_t"]}
     for name, where, write in _traffic_memories(problem):
         target.memory(where)
         entry = totals[where]

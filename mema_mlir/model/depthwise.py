@@ -165,7 +165,7 @@ def depthwise_cost(problem: DepthwiseProblem, target: Target, pixels: int,
     totals["alu"] = totals.get("alu", 0) + alu
     totals["branch"] = totals.get("branch", 0) + statements + problem.out_height
     traffic = (float(loads.get("A", 0)), float(loads.get("B", 0)), 0.0, float(loads.get("C", 0)),
-               float(stores), 0.0, float(loads.get("Q", 0)))
+               float(stores), 0.0, float(loads.get("Q", 0)), 0.0)
     memory = {name: [0, 0, 0, 0] for name in target.memories}
     for where, count, size, write in ((problem.weights_memory, loads.get("A", 0), 4, False),
                                       (problem.weights_memory, loads.get("Q", 0), 4, False),

@@ -224,9 +224,9 @@ class Program:
         out += [i.text for i in self.epilogue]
         return out
 
-    def execution(self) -> Execution:
+    def execution(self, after_single: bool = False) -> Execution:
         """Counts and est. cycles (shared Cortex-M4 table), the code before the statement taken
-        to be no single load or store (its first load costs 2 cycles)."""
+        to be no single load or store (its first load costs 2 cycles) unless `after_single`."""
         by_class: dict[str, int] = {}
         loads: dict[str, int] = {}
         load_bytes: dict[str, int] = {}
@@ -243,8 +243,8 @@ class Program:
                     table, sizes = (loads, load_bytes) if cls in ("load", "load_double") else (stores, store_bytes)
                     table[insn.operand] = table.get(insn.operand, 0) + count
                     sizes[insn.operand] = sizes.get(insn.operand, 0) + count * insn.access_bytes
-        cycles = _cycles(self.prologue, after_single=False)
-        previous_single = _ends_single(self.prologue, False)
+        cycles = _cycles(self.prologue, after_single=after_single)
+        previous_single = _ends_single(self.prologue, after_single)
         if self.trips:
             # The first trip follows the prologue, the others the taken BNE; SUBS per trip,
             # BNE taken on every trip but the last (1 + 2 cycles), then 1.
@@ -1082,6 +1082,7 @@ class PackSpec:
     k: int
     k_bytes: int = 0  # strided: bytes between consecutive k of a column (N * elem bytes)
     zero_point: int = 0  # subtracted from every value packed (a quantized input's zero point)
+    advance: bool = False  # the last group's store moves dst on too (a next segment follows)
 
     @property
     def group(self) -> int:
@@ -1097,8 +1098,9 @@ def pack_program(spec: PackSpec) -> Program:
     """The packing loop of one column: `src` walks the column, `dst` the panel (one group of
     this column every columns * group_bytes); strided sources read through the `kstride*`
     inputs (1, 2, 3 and `group` times k_bytes). With a zero point, every packed value is
-    value - zero_point (int16: no overflow from int8), through the inputs `zp2` (the zero point
-    in both halfwords, for SSUB16) and `zp`; the padding stays 0."""
+    value - zero_point (int16: no overflow from int8), through the input `zp2` (the zero point
+    in both halfwords, for SSUB16; its high half, ASR #16, for a single value); the padding
+    stays 0. With `advance`, the partial group's store moves dst on like the others."""
     groups, rest = divmod(spec.k, spec.group)
     group_bytes = 4 * spec.word_pairs
     dst_step = spec.columns * group_bytes
@@ -1111,7 +1113,7 @@ def pack_program(spec: PackSpec) -> Program:
     if spec.zero_point and spec.elem != "i8":
         raise ValueError("only int8 inputs carry a zero point")
     if spec.zero_point:
-        inputs += ("zp2", "zp")
+        inputs += ("zp2",)
     subtract = [Insn("ssub16 {t0}, {t0}, {zp2}", "alu"), Insn("ssub16 {t1}, {t1}, {zp2}", "alu")] \
         if spec.zero_point else []
 
@@ -1158,16 +1160,16 @@ def pack_program(spec: PackSpec) -> Program:
     if rest:
         tail = element_loads(rest)
         if spec.zero_point:  # before packing, so that the padding stays 0
-            tail += [Insn(f"sub {{t{q}}}, {{t{q}}}, {{zp}}", "alu") for q in range(rest)]
+            tail += [Insn(f"sub {{t{q}}}, {{t{q}}}, {{zp2}}, asr #16", "alu") for q in range(rest)]
         if spec.elem == "i8":
             # Pair order: word 0 = (k0, k2), word 1 = (k1, k3); missing values are zeros.
             tail.append(Insn("pkhbt {t0}, {t0}, {t2}, lsl #16", "alu") if rest == 3
                         else Insn("uxth {t0}, {t0}", "extend"))
             tail.append(Insn("uxth {t1}, {t1}", "extend") if rest >= 2 else Insn("movs {t1}, #0", "alu"))
-            tail.append(store(2, False))
+            tail.append(store(2, spec.advance))
         else:
             tail.append(Insn("uxth {t0}, {t0}", "extend"))
-            tail.append(store(1, False))
+            tail.append(store(1, spec.advance))
         scratch = max(scratch, rest if spec.elem == "i8" else 1, 2 if spec.elem == "i8" else 1)
     if unrolled and groups >= PACK_UNROLL:
         # PACK_UNROLL groups per trip, the leftover groups one at a time after the loop.

@@ -46,12 +46,13 @@ class Overhead:
     rest_only_tile_stack_cycles_i8: int = 0
     rest_only_tile_alu_i16: int = 11
     rest_only_tile_stack_cycles_i16: int = 4
-    # With the requantization fused (a fourth pointer, the parameter table's row, per tile):
-    # what llc adds around the statement, instructions and the cycles of the loop state it
-    # spills and reloads. Fitted on 30 random requantized convolutions (benchmarks/
-    # calibrate_overhead.py's way: least squares of the trace's residual on the tile count).
-    requant_tile_alu: int = 5
-    requant_tile_stack_cycles: int = 11
+    # With the requantization fused (a fourth pointer, the parameter table's row, per tile
+    # statement: a strip or an edge tile): what llc adds around the statement, instructions and
+    # the cycles of the loop state it spills and reloads. Fitted on 120 random requantized
+    # convolutions (`benchmarks/calibrate_conv.py --requant --cases 120 --seed 32000`: est.
+    # cycles median |error| 0.38%, worst 3.2%, all within 5%).
+    requant_tile_alu: int = 3
+    requant_tile_stack_cycles: int = 1
     # Strips (the full tiles of a block row or column in one statement): llc's code around
     # each strip statement (its four addresses from the outer index), and the loop state it
     # reloads after it. The steps between the tiles are inside the statement and exact.
@@ -68,12 +69,13 @@ class Overhead:
     asm_outer_alu: int = 2
     pack_column_alu: int = 3
     pack_block_alu: int = 0
-    # A convolution's packed column (an output pixel): llc's code for the pixel's input address
-    # (a division and a remainder by the output width), beyond pack_column_alu per statement.
-    # Fitted on 60 random convolutions (seeds 99000..99059, est. cycles: median |error| 2.1% ->
-    # 1.3%, within 5% 80% -> 95%); the requantized convolutions' per-tile constants were fitted
-    # with this code inside, so it is not added to them.
-    conv_pixel_alu: int = 6
+    # A convolution's packing statement, one per output pixel (model.im2col): llc's code
+    # around it (its panel address, the table's and the input's pointers, the zero point), and
+    # the loop state it reloads after it. Fitted on 120 random convolutions (`benchmarks/
+    # calibrate_conv.py --cases 120 --seed 31000`: est. cycles median |error| 0.47%, worst 5.1%,
+    # 99% within 5%; with llc's division and remainder per pixel: 1.05%, 9.8%, 96%).
+    im2col_statement_alu: int = 2
+    im2col_statement_stack_cycles: int = 0
     # Depthwise convolutions (two loops, output rows and tiles of pixels, around one statement
     # per tile that runs its channel blocks as a strip): llc's code per statement, by where it
     # sits (in the loop over the row's full tiles, or alone: a row's only full tile, the edge

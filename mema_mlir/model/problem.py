@@ -36,6 +36,8 @@ class Problem:
     b_segments: int = 1
     b_segment_values: int = 0  # values per segment in memory, before padding (0: K / b_segments)
     b_zero_point: int = 0
+    b_segment_bytes: int = 0  # bytes from one segment's start to the next's (0: contiguous)
+    b_table_bytes: int = 2  # entry of the table of each column's input offset (model.im2col)
     c_row_bytes: int = 0  # bytes between C's rows; 0: row-major int32 [M, N] (4 * N)
     c_col_bytes: int = 4  # bytes between C's columns
     # The layer's requantization fused into the tile (model.requant): C is its int8 output, the
@@ -60,7 +62,9 @@ class Problem:
             raise ProblemError(f"b_segments must divide K = {self.k}, got {self.b_segments!r}")
         if self.b_zero_point and (self.elem != "i8" or not -128 <= self.b_zero_point <= 127):
             raise ProblemError(f"b_zero_point {self.b_zero_point!r}: only an int8 B has a zero point")
-        for name in ("c_row_bytes", "c_col_bytes"):
+        if self.b_table_bytes not in (2, 4):
+            raise ProblemError(f"b_table_bytes must be 2 or 4, got {self.b_table_bytes!r}")
+        for name in ("c_row_bytes", "c_col_bytes", "b_segment_bytes"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ProblemError(f"{name} must be a non-negative integer, got {getattr(self, name)!r}")
         for name in ("a_memory", "b_memory", "c_memory", "buffer_memory", "params_memory"):

@@ -3,24 +3,28 @@
 
 // A quantized convolution is tiled as the matmul C[F, pixels] += filter[F, KH*KW*C] . im2col(input):
 // the constant filter re-laid out in panels (int16 pairs), the input packed per block of output
-// pixels, one packing statement per pixel and filter row (KW*C = 12 contiguous bytes of NHWC),
-// the zero point subtracted from both halfwords (SSUB16 with -128 in each: 0xFF80FF80); C is the
-// output, pixel-major: a tile's rows are output channels 4 bytes apart.
+// pixels, one packing statement per pixel: it reads the pixel's input offset from a constant
+// table (halfwords) and packs its 3 filter rows (KW*C = 12 contiguous bytes of NHWC each, rows
+// W*C = 24 bytes apart: a 12-byte step after each), the zero point subtracted from both
+// halfwords (SSUB16 with -128 in each: 0xFF80FF80); C is the output, pixel-major: a tile's rows
+// are output channels 4 bytes apart.
 // Remarks print first (stderr), one per op of each chunk, at the op.
 // CHECK: mema-tile-conv.mlir:{{[0-9]+}}:3: remark: mema: conv as 8x20x36 i8: tile [[MR:[0-9]+]]x[[NR:[0-9]+]] smlad (A pairs, B packed, {{.*}}loop order ji)
 // CHECK: remark: mema: conv as 5x16x12 i8
 // CHECK: remark: mema: conv left unchanged: filter zero point 3: only symmetric filters (zero point 0) are supported
 // CHECK: remark: mema: conv left unchanged: dilations [2, 2]: only 1 is supported
-// The first packed row of pixel p = (p // 4, p % 4): input[p // 4 + kh, p % 4, 0], 4 channels.
-// CHECK: #[[ROW0:.*]] = affine_map<(d0) -> (((d0 floordiv 4) * 6 + d0 mod 4) * 4)>
+// Pixel p = (p // 4, p % 4) starts at input[p // 4, p % 4, 0]: byte (p // 4 * 6 + p % 4) * 4.
+// CHECK: memref.global "private" constant @[[PIX:__mema_pixels[0-9]+]] : memref<20xi16> = dense<[0, 4, 8, 12, 24, 28, 32, 36, 48, 52, 56, 60, 72, 76, 80, 84, 96, 100, 104, 108]>
 // CHECK-DAG: memref.global "private" @[[PACK:__mema_pack[0-9]+]] : memref<{{[0-9]+}}xi16> = dense<0>
 // CHECK-DAG: memref.global "private" constant @w__mema_pairs_[[MR]] : memref<288xi16>
 // CHECK-LABEL: func.func @conv
 // CHECK-DAG: %[[ZP2:.*]] = arith.constant -8323200 : i32
+// CHECK: memref.get_global @[[PIX]]
 // CHECK: affine.for %[[P:.*]] = 0 to {{[0-9]+}} step [[NR]] {
-// CHECK: affine.apply #[[ROW0]](%[[P]])
-// CHECK: llvm.inline_asm has_side_effects "1:\0A\09ldr $4, [$0], #4\0A\09sxtb16 $3, $4\0A\09sxtb16 $4, $4, ror #8\0A\09ssub16 $3, $3, $8\0A\09ssub16 $4, $4, $8\0A\09strd $3, $4, [$1], #{{[0-9]+}}\0A\09subs $2, $2, #1\0A\09bne 1b"
-// CHECK-SAME: %[[ZP2]], %c-128_i32{{.*}} :
+// CHECK: llvm.inline_asm has_side_effects "ldrh $0, [$6]\0A\09add $0, $0, $7\0A\09movw $2, #3\0A\091:\0A\09ldr $4, [$0], #4\0A\09sxtb16 $3, $4\0A\09sxtb16 $4, $4, ror #8\0A\09ssub16 $3, $3, $8\0A\09ssub16 $4, $4, $8\0A\09strd $3, $4, [$1], #{{[0-9]+}}\0A\09subs $2, $2, #1\0A\09bne 1b\0A\09addw $0, $0, #12\0A\09movw $2, #3\0A\091:
+// CHECK-SAME: %[[ZP2]] :
+// The block's next pixel: the table's next entry, the panel's next column.
+// CHECK: llvm.inline_asm has_side_effects "ldrh $0, [$6, #2]\0A\09add $0, $0, $7
 // The 8 output channels of the block: one strip of tiles.
 // CHECK-NOT: affine.for
 // C[f, p] at (p * 8 + f) * 4: output channel f+1 is 4 bytes on, pixel p+1 32 bytes on.

@@ -18,7 +18,7 @@
 // CHECK-NOT: linalg.generic
 // CHECK-NOT: memref.alloc
 // The packing statement: SXTB16 only (no SSUB16: the zero point is in the bias).
-// CHECK: llvm.inline_asm has_side_effects "1:\0A\09ldr $4, [$0], #4\0A\09sxtb16 $3, $4\0A\09sxtb16 $4, $4, ror #8\0A\09strd
+// CHECK: llvm.inline_asm has_side_effects "ldrh $0, [$6]\0A\09add $0, $0, $7\0A\09movw $2, #3\0A\091:\0A\09ldr $4, [$0], #4\0A\09sxtb16 $3, $4\0A\09sxtb16 $4, $4, ror #8\0A\09strd
 // The tile, the only one of its strip (3 channels): K = 36 is 9 groups, one trip of 8 and one
 // more, straight-line (no loop counter, so the shift takes a scratch register of its own).
 // CHECK: llvm.inline_asm has_side_effects "addw $0, $8, #0\0A\09str $0, [sp, #-4]!\0A\092:\0A\09ldr $0, [$9]\0A\09ldr $1, [$9]\0A\09ldr $2, [$9, #16]

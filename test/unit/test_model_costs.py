@@ -19,6 +19,7 @@ import pytest
 from mema_mlir.model import Problem, Schedule, load_target, predict, schedule_space
 from mema_mlir.model.cases import random_problem, random_target
 from mema_mlir.model.costs import mla_spec, pack_spec, stream_spec, tile_spec
+from mema_mlir.model.im2col import Im2colSpec, im2col_program
 from mema_mlir.model.microkernel import (
     STRIP_INNER,
     StripSpec,
@@ -85,21 +86,28 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
         counts["branch"] += o.outer_branches_taken
         counts["cycles"] += o.asm_outer_alu + 3 * o.outer_branches_taken
         if s.b_form == "packed":  # this column block's columns, packed
-            pack = pack_program(pack_spec(problem, outer_size)).execution()
             counts["alu"] += o.pack_block_alu
             counts["cycles"] += o.pack_block_alu
-            for _ in range(outer_size):
+            for column in range(outer_size):
+                if problem.b_packed_only:  # a convolution: one statement per pixel, its filter rows
+                    values = problem.b_segment_values or problem.k // problem.b_segments
+                    pack = im2col_program(Im2colSpec(outer_size, column, values, problem.b_segments,
+                                                     problem.b_segment_bytes or values, problem.b_table_bytes,
+                                                     problem.b_zero_point)).execution()
+                    statement_alu, statement_stack = o.im2col_statement_alu, o.im2col_statement_stack_cycles
+                else:
+                    pack = pack_program(pack_spec(problem, outer_size)).execution()
+                    statement_alu, statement_stack = o.pack_column_alu, 0
                 for cls, number in pack.by_class.items():
                     counts[cls] += number
-                counts["alu"] += o.pack_column_alu
-                if problem.b_packed_only and not problem.requant:  # a convolution's pixel address
-                    counts["alu"] += o.conv_pixel_alu
-                    counts["cycles"] += o.conv_pixel_alu
+                counts["alu"] += statement_alu
                 counts["load_B"] += pack.loads.get("B", 0)
                 counts["load_bytes_B"] += pack.load_bytes.get("B", 0)
+                counts["load_T"] += pack.loads.get("T", 0)
+                counts["load_bytes_T"] += pack.load_bytes.get("T", 0)
                 counts["store_buffer"] += pack.stores.get("buffer", 0)
                 counts["store_bytes_buffer"] += pack.store_bytes.get("buffer", 0)
-                counts["cycles"] += pack.cycles + o.pack_column_alu
+                counts["cycles"] += pack.cycles + statement_alu + statement_stack
         inner_tile = s.nr if s.loop_order == "ij" else s.mr
         strip_tiles = sum(1 for size in inner if size == inner_tile)
         in_strips = s.kernel in ("smlad", "mla")
@@ -124,6 +132,8 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                 counts[f"load_bytes_{name}"] += ex.load_bytes.get(operand, 0)
             counts["store_C"] += ex.stores.get("C", 0)
             counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
+            counts["load_Q"] += ex.loads.get("Q", 0)
+            counts["load_bytes_Q"] += ex.load_bytes.get("Q", 0)
             strip_alu = (o.asm_strip_alu + (1 if strip.tile.uses_counter else 0)
                          + (o.requant_tile_alu if problem.requant else 0))
             strip_stack = o.asm_strip_stack_cycles + (o.requant_tile_stack_cycles if problem.requant else 0)
@@ -151,7 +161,10 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
                                     else (o.rest_only_tile_alu_i8, o.rest_only_tile_stack_cycles_i8)
                                     if problem.elem == "i8"
                                     else (o.rest_only_tile_alu_i16, o.rest_only_tile_stack_cycles_i16))
-            tile_alu = base_alu + (1 if program.uses_counter else 0)
+            tile_alu = base_alu + (1 if program.uses_counter else 0) + (o.requant_tile_alu if problem.requant else 0)
+            tile_stack = base_stack + (o.requant_tile_stack_cycles if problem.requant else 0)
+            counts["load_Q"] += ex.loads.get("Q", 0)
+            counts["load_bytes_Q"] += ex.load_bytes.get("Q", 0)
             counts["load"] += ex.loads.get("C", 0)
             counts["store"] += ex.stores.get("C", 0)
             counts["load_C"] += ex.loads.get("C", 0)
@@ -160,8 +173,8 @@ def reference(problem: Problem, s: Schedule, o: Overhead = OVERHEAD) -> Counter:
             counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
             counts["alu"] += tile_alu
             counts["branch"] += o.tile_branches_taken
-            counts["cycles"] += ex.cycles + tile_alu + base_stack + 3 * o.tile_branches_taken
-    counts["load"] += counts["load_B"] if s.b_form == "packed" else 0
+            counts["cycles"] += ex.cycles + tile_alu + tile_stack + 3 * o.tile_branches_taken
+    counts["load"] += counts["load_B"] + counts["load_T"] if s.b_form == "packed" else 0
     counts["store"] += counts["store_buffer"]
     return counts
 
@@ -170,17 +183,21 @@ def check_against_reference(problem: Problem, s: Schedule, target_name: str = "c
     target = load_target(target_name)
     cost = predict(problem, s, target)
     ref = reference(problem, s)
+    tables = {"pixels": ref["load_T"]} if problem.b_packed_only else {}
+    table_bytes = {"pixels": ref["load_bytes_T"]} if problem.b_packed_only else {}
+    if problem.requant:
+        tables["params"], table_bytes["params"] = ref["load_Q"], ref["load_bytes_Q"]
     assert cost.operand_loads == {"A": ref["load_A"], "B": ref["load_B"], "buffer": ref["load_buffer"],
-                                  "C": ref["load_C"]}
+                                  "C": ref["load_C"], **tables}
     assert cost.operand_load_bytes == {"A": ref["load_bytes_A"], "B": ref["load_bytes_B"],
-                                       "buffer": ref["load_bytes_buffer"], "C": ref["load_bytes_C"]}
+                                       "buffer": ref["load_bytes_buffer"], "C": ref["load_bytes_C"], **table_bytes}
     assert cost.operand_stores == {"C": ref["store_C"], "buffer": ref["store_buffer"]}
     assert cost.store_bytes == ref["store_bytes_C"] + ref["store_bytes_buffer"]
     for cls in ("extend", "alu", "dsp_mac", "mul", "branch"):
         assert cost.instructions_by_class[cls] == ref[cls], cls
     for cls in ("load_multiple", "store_multiple"):  # the call's PUSH/POP and each tile's
         assert cost.instructions_by_class[cls] == 1 + ref[cls], cls
-    assert cost.loads == ref["load_A"] + ref["load_B"] + ref["load_buffer"] + ref["load_C"]
+    assert cost.loads == ref["load_A"] + ref["load_B"] + ref["load_buffer"] + ref["load_C"] + sum(tables.values())
     assert cost.stores == ref["store_C"] + ref["store_buffer"]
     assert cost.cycles == ref["cycles"]
 
@@ -195,6 +212,27 @@ def test_closed_form_matches_tile_walk_on_random_schedules():
         for s in rng.sample(space, min(3, len(space))):
             check_against_reference(problem, s)
             checked += 1
+
+
+def test_closed_form_matches_tile_walk_on_convolutions():
+    """Convolutions seen as matmuls (B im2col'ed while packed, one statement per pixel: model.
+    im2col), with and without a fused requantization, over their whole packed space."""
+    rng = random.Random(77)
+    checked = 0
+    for _ in range(40):
+        filter_rows, row_values = rng.randint(1, 4), rng.randint(1, 40)
+        requant = rng.random() < 0.4
+        m = rng.randint(1, 20)
+        problem = Problem(m, rng.randint(1, 40), filter_rows * -(-row_values // 4) * 4, b_packed_only=True,
+                          b_segments=filter_rows, b_segment_values=row_values,
+                          b_segment_bytes=row_values + rng.choice([0, rng.randint(1, 100), 5000, 70_000]),
+                          b_table_bytes=rng.choice([2, 4]), b_zero_point=rng.choice([0, -128, 127, 33]),
+                          c_row_bytes=1 if requant else 4, c_col_bytes=m if requant else 4 * m, requant=requant)
+        space = list(schedule_space(problem, load_target()))
+        for s in rng.sample(space, min(6, len(space))):
+            check_against_reference(problem, s)
+            checked += 1
+    assert checked >= 200
 
 
 @pytest.mark.parametrize("shape", [(7, 5, 13), (1, 1, 1), (10, 1, 19), (3, 9, 6), (12, 12, 9)])
