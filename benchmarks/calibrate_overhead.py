@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from mema_mlir import model
-from mema_mlir.model.costs import tile_spec
+from mema_mlir.model.costs import stream_level, tile_spec
 from mema_mlir.model.overhead import OVERHEAD, Overhead
 from mema_mlir.model.schedule import grid_extent
 from mema_mlir.random_matmuls import draw_stationary, matmul_text
@@ -33,21 +33,27 @@ from mema_mlir.run import check_file
 LAYERS = [(64, 125, 40), (12, 1, 64), (8, 2304, 27), (16, 2304, 8), (32, 576, 16), (64, 144, 64),
           (128, 36, 128), (256, 9, 256), (16, 1024, 27), (32, 256, 144), (64, 64, 288),
           (128, 1, 640), (8, 1, 128), (10, 1, 64), (2, 1, 256)]
-FEATURES = ("tiles", "outer", "packed_columns", "calls", "edge")
-# The weight- and input-stationary statements ("stream") fit only their per-statement code: the
-# block, call and column figures are the micro-kernels' (fitted with --kernel smlad).
+FEATURES = ("tiles", "outer", "packed_columns", "calls", "edge", "tiles_tight", "tiles_all")
+# The weight- and input-stationary statements ("stream") fit only their per-statement code, one
+# figure per register level of the block (costs.STREAM_LEVELS: "tiles" up to 11 registers,
+# "tiles_tight" 12-13, "tiles_all" 14): the block, call and column figures are the
+# micro-kernels' (fitted with --kernel smlad).
 # "rest-i8" / "rest-i16": micro-kernel tiles with no k-group (int8 K < 4, int16 K = 1), per tile.
 # "mla": the MLA micro-kernel's inner edge tiles (its strips are the DSP kernels').
 # "smlad": the full tiles run as strips (one statement per outer block, exact inside); what llc
 # adds is fitted per strip ("outer") and per inner edge tile (a statement of its own, "edge"),
 # the per-column and per-call figures kept (fitted before strips, when every tile stood alone).
-FITTED = {"smlad": ("edge", "outer"), "mla": ("edge",), "stream": ("tiles",), "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
+FITTED = {"smlad": ("edge", "outer"), "mla": ("edge",), "stream": ("tiles", "tiles_tight", "tiles_all"),
+          "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
 # What the fit replaces (the outer block's taken branch stays: it is certain, not estimated).
 ZERO = {
     "smlad": dataclasses.replace(OVERHEAD, asm_tile_alu=0, asm_tile_stack_cycles=0, asm_strip_alu=0,
                                  asm_strip_stack_cycles=0),
     "mla": dataclasses.replace(OVERHEAD, mla_tile_alu=0, mla_tile_stack_cycles=0),
-    "stream": dataclasses.replace(OVERHEAD, stream_statement_alu=0, stream_statement_stack_cycles=0),
+    "stream": dataclasses.replace(OVERHEAD, stream_statement_alu=0, stream_statement_stack_cycles=0,
+                                  stream_statement_tight_alu=0, stream_statement_tight_stack_cycles=0,
+                                  stream_statement_all_registers_alu=0,
+                                  stream_statement_all_registers_stack_cycles=0),
     "rest-i8": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i8=0, rest_only_tile_stack_cycles_i8=0),
     "rest-i16": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i16=0, rest_only_tile_stack_cycles_i16=0),
 }
@@ -88,9 +94,11 @@ def measure_stream(seed: int, index: int) -> dict:
     blocks_of_lines, width = s.grid(elem)
     extent, groups = grid_extent(problem, s.family)
     statements = -(-extent // blocks_of_lines) * -(-groups // width)
+    level = {11: "tiles", 13: "tiles_tight", 14: "tiles_all"}[stream_level(s.registers(elem))]
     return {
         "case": f"{m}x{n}x{k} {elem} {stationarity}:{lines}x{s.kr}",
-        "tiles": statements, "outer": -(-extent // blocks_of_lines), "packed_columns": 0, "calls": 1, "edge": 0,
+        "tiles": 0, "tiles_tight": 0, "tiles_all": 0, level: statements,
+        "outer": -(-extent // blocks_of_lines), "packed_columns": 0, "calls": 1, "edge": 0,
         "measured_cycles": check.measured["cycles"], "measured_instructions": check.measured["instructions"],
         "base_cycles": base.cycles, "base_instructions": base.instructions,
         "predicted_cycles": check.predicted["cycles"],
@@ -124,7 +132,7 @@ def measure(args: tuple[int, int, str, str]) -> dict | None:
     inner_edge = (n % s.nr if s.loop_order == "ij" else m % s.mr) != 0
     return {
         "case": f"{m}x{n}x{k} {elem} {'nk' if b_kn else 'kn'}{' const' if a_constant else ''}",
-        "tiles": p * q, "outer": outer, "edge": outer if inner_edge else 0,
+        "tiles": p * q, "outer": outer, "edge": outer if inner_edge else 0, "tiles_tight": 0, "tiles_all": 0,
         "packed_columns": n if s.b_form == "packed" else 0, "calls": 1,
         "measured_cycles": check.measured["cycles"], "measured_instructions": check.measured["instructions"],
         "base_cycles": base.cycles, "base_instructions": base.instructions,
@@ -169,10 +177,15 @@ def main() -> None:
     cycles = fit(rows, "measured_cycles", "base_cycles", args.kernel)
     # ALU instructions per tile/block/column/call; the cycles beyond them per tile are the
     # spill/reload traffic (and load-use stalls) llc adds around the statement.
-    tile_alu, outer_alu, column_alu, call_alu, edge_alu = (round(v) for v in instructions)
+    tile_alu, outer_alu, column_alu, call_alu, edge_alu, tight_alu, all_alu = (round(v) for v in instructions)
     stack_cycles = max(0, round(cycles[0] - instructions[0]))
     tile_name, stack_name, outer_name, column_name = NAMES[args.kernel]
     changes = {tile_name: tile_alu, stack_name: stack_cycles}
+    if args.kernel == "stream":  # per statement, by the block's register level
+        changes.update({"stream_statement_tight_alu": tight_alu,
+                        "stream_statement_tight_stack_cycles": max(0, round(cycles[5] - instructions[5])),
+                        "stream_statement_all_registers_alu": all_alu,
+                        "stream_statement_all_registers_stack_cycles": max(0, round(cycles[6] - instructions[6]))})
     if args.kernel == "mla":  # per inner edge tile (the strips' figures are the DSP kernels')
         changes = {"mla_tile_alu": edge_alu, "mla_tile_stack_cycles": max(0, round(cycles[4] - instructions[4]))}
     if args.kernel == "smlad":  # per inner edge tile (a statement of its own) and per strip

@@ -31,12 +31,15 @@ from mema_mlir.model.costs import (
     MONOMIALS,
     OUTER,
     ROWS,
+    STREAM_LEVELS,
     STRIP_IJ,
     STRIP_JI,
     Rates,
     monomials,
     objective_value,
     rates,
+    schedule_rates,
+    stream_level,
 )
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.ranking import RankKey, key_at
@@ -46,6 +49,7 @@ from mema_mlir.model.schedule import (
     Schedule,
     families,
     grid_extent,
+    is_stream,
     loop_orders,
     schedule_at,
     tile_fits,
@@ -158,8 +162,49 @@ def staircase(problem: Problem, target: Target, family: Family) -> list[tuple[in
         if nr == 0:
             break
         widest.append((mr, nr))
-    return [(mr, nr) for i, (mr, nr) in enumerate(widest)
-            if i + 1 == len(widest) or widest[i + 1][1] < nr]
+    return _corners(widest)
+
+
+def _corners(widest: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The rows' widest tiles that no taller one is as wide as."""
+    return [(mr, nr) for i, (mr, nr) in enumerate(widest) if i + 1 == len(widest) or widest[i + 1][1] < nr]
+
+
+def staircases(problem: Problem, target: Target, family: Family, caps: tuple[int, ...]) -> list[list[tuple[int, int]]]:
+    """staircase() for each register cap (ascending, at most the target's), in one walk: a
+    tile's legality is closed downwards in nr, so the widest legal nr under a lower cap is the
+    smallest of its register bound, the last row's, and the widest under the target's."""
+    rows, cols = grid_extent(problem, family)
+    top = target.registers
+    widest: list[list[tuple[int, int]]] = [[] for _ in caps]
+    nr = min(cols, top)
+    capped = [min(cols, cap) for cap in caps]
+    for mr in range(1, min(rows, top) + 1):
+        # The registers alone bound nr (a table of the kernel's shapes): start the walk there.
+        nr = min(nr, _register_widest(problem.elem, family, mr, top))
+        while nr >= 1 and not tile_fits(problem, target, family, mr, nr):
+            nr -= 1
+        if nr == 0:
+            break
+        for i, cap in enumerate(caps):
+            if capped[i] and mr <= cap:
+                capped[i] = min(capped[i], _register_widest(problem.elem, family, mr, cap), nr)
+                if capped[i]:
+                    widest[i].append((mr, capped[i]))
+    return [_corners(rows_of_cap) for rows_of_cap in widest]
+
+
+def _register_levels(target: Target, family: Family) -> list[tuple[int, int]]:
+    """(level, register cap) pairs to search: one for a tile family (its rates have no level),
+    one per costs.STREAM_LEVELS level for a stationary family, capped at the target's registers."""
+    if not is_stream(family):
+        return [(STREAM_LEVELS[-1], target.registers)]
+    out: list[tuple[int, int]] = []
+    for level in STREAM_LEVELS:
+        out.append((level, min(level, target.registers)))
+        if level >= target.registers:
+            break
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -247,29 +292,43 @@ def _mla_ratio(elem: str, registers: int, mla: tuple[Family, ...]) -> float:
 def _search(problem: Problem, target: Target, objective: str,
             allowed: list[Family]) -> tuple[tuple[RankKey, Schedule] | None, int]:
     """The best (key, schedule) of these families, and how many corners were evaluated."""
-    candidates: list[tuple[float, int, int, int, Family, int, str, Rates]] = []
+    candidates: list[tuple[float, int, int, int, Family, int, str, Rates, int]] = []
     for family in allowed:
         ku = best_ku(problem, family)
-        r = rates(problem, family, ku)
         rank = FAMILY_RANK[family]
-        for corner in staircase(problem, target, family):
-            for mr, nr in edge_free_variants(problem, family, r, corner):
-                order = best_order(problem, family, r, mr, nr)
-                relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
-                bound = objective_value(objective, problem, target, r, relaxed)
-                if r.cycles[EDGE] < r.cycles[STRIP_IJ if order == "ij" else STRIP_JI]:
-                    # An edge tile is the cheaper: the relaxation with one per outer block.
-                    edged = monomials(problem, mr, nr, order, exact=False, family=family, relaxed_edges=True)
-                    bound = min(bound, objective_value(objective, problem, target, r, edged))
-                candidates.append((bound, rank, -mr, -nr, family, ku, order, r))
+        below = 0
+        levels = _register_levels(target, family)
+        stairs = (staircases(problem, target, family, tuple(cap for _, cap in levels)) if len(levels) > 1
+                  else [staircase(problem, target, family)])
+        for (level, cap), corners in zip(levels, stairs, strict=True):
+            # At one level every block up to `cap` registers is priced as if it took them all:
+            # above its own cost unless it does, and its own level prices it exactly. A corner
+            # within a lower level's cap is priced exactly there, and as well as any block it
+            # dominates: it is searched there only.
+            r = rates(problem, family, ku, level=level)
+            for corner in corners:
+                if below and registers_needed(problem.elem, family, *corner) <= below:
+                    continue
+                for mr, nr in edge_free_variants(problem, family, r, corner):
+                    order = best_order(problem, family, r, mr, nr)
+                    relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
+                    bound = objective_value(objective, problem, target, r, relaxed)
+                    if r.cycles[EDGE] < r.cycles[STRIP_IJ if order == "ij" else STRIP_JI]:
+                        # An edge tile is the cheaper: the relaxation with one per outer block.
+                        edged = monomials(problem, mr, nr, order, exact=False, family=family, relaxed_edges=True)
+                        bound = min(bound, objective_value(objective, problem, target, r, edged))
+                    candidates.append((bound, rank, -mr, -nr, family, ku, order, r, level))
+            below = cap
     candidates.sort(key=lambda c: c[:4])
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0
-    for bound, _, neg_mr, neg_nr, family, ku, order, r in candidates:
+    for bound, _, neg_mr, neg_nr, family, ku, order, r, level in candidates:
         if best is not None and bound > best[0][0] + 1e-9 * max(1.0, abs(best[0][0])):
             break  # sorted by bound: no remaining corner can reach the best exact cost
         # Schedules are built only for the corners evaluated (validation is not free).
         schedule = schedule_at(problem, family, -neg_mr, -neg_nr, ku, order)
+        if is_stream(family) and stream_level(schedule.registers(problem.elem)) != level:
+            r = schedule_rates(problem, schedule)  # a smaller variant of the corner: its own level
         key = key_at(problem, target, objective, r, monomials(problem, -neg_mr, -neg_nr, order, family=family),
                      schedule)
         evaluated += 1

@@ -428,16 +428,35 @@ def _statement_counts(elem: str, stationarity: str, lines: int, groups: int,
     return counts, two_cycles + extra * (three_cycles - two_cycles)
 
 
-def _stream_rates(problem: Problem, family: Family, overhead: Overhead) -> Rates:
+# llc's code around a weight- or input-stationary statement grows with the registers its block
+# takes: one constant per level, a level being the most registers it covers (overhead.py).
+STREAM_LEVELS = (11, 13, 14)
+
+
+def stream_level(registers: int) -> int:
+    """The level of a block taking `registers` registers."""
+    return next((level for level in STREAM_LEVELS if registers <= level), STREAM_LEVELS[-1])
+
+
+def stream_statement_overhead(level: int, overhead: Overhead) -> tuple[int, int]:
+    """(ALU instructions, stack cycles) of llc's code around one statement of this level."""
+    if level <= STREAM_LEVELS[0]:
+        return overhead.stream_statement_alu, overhead.stream_statement_stack_cycles
+    if level <= STREAM_LEVELS[1]:
+        return overhead.stream_statement_tight_alu, overhead.stream_statement_tight_stack_cycles
+    return overhead.stream_statement_all_registers_alu, overhead.stream_statement_all_registers_stack_cycles
+
+
+def _stream_rates(problem: Problem, family: Family, level: int, overhead: Overhead) -> Rates:
     """The weight- and input-stationary statements: exact counts of stream_program (affine in
     the block's lines and groups, sampled at 1 and 2 of each, like the tiles), plus llc's code
-    around each statement (estimated, overhead.py)."""
+    around each statement at the block's register level (estimated, overhead.py)."""
     stationarity = KERNEL_STATIONARITY[family[0]]
     trips = problem.n if stationarity == "weight" else problem.m
     samples = [_statement_counts(problem.elem, stationarity, lines, groups, trips)
                for lines, groups in _SAMPLE_TILES]
     return _statement_rates([counts for counts, _ in samples], [cycles for _, cycles in samples], family,
-                            overhead.stream_statement_alu, overhead.stream_statement_stack_cycles, overhead)
+                            *stream_statement_overhead(level, overhead), overhead)
 
 
 def _statement_rates(counts: list[dict[tuple[str, str], int]], sample_cycles: list[int], family: Family,
@@ -466,21 +485,49 @@ def _statement_rates(counts: list[dict[tuple[str, str], int]], sample_cycles: li
     return Rates(vectors, cycles)
 
 
+def rates(problem: Problem, family: Family, ku: int, overhead: Overhead = OVERHEAD,
+          level: int = STREAM_LEVELS[-1]) -> Rates:
+    """The closed-form coefficients for one family and unroll (independent of mr, nr); for a
+    weight- or input-stationary family, those of blocks at register `level` (stream_level)."""
+    # One memo key per value, however the arguments were passed; the level only for stationary
+    # families (the others have none).
+    return _rates(problem, family, ku, overhead, level if is_stream(family) else STREAM_LEVELS[-1])
+
+
 @lru_cache(maxsize=4096)
-def rates(problem: Problem, family: Family, ku: int, overhead: Overhead = OVERHEAD) -> Rates:
-    """The closed-form coefficients for one family and unroll (independent of mr, nr)."""
+def _rates(problem: Problem, family: Family, ku: int, overhead: Overhead, level: int) -> Rates:
     if family[0] == "mla":
         return _mla_rates(problem, family, ku, overhead)
     if is_stream(family):
-        return _stream_rates(problem, family, overhead)
+        top = STREAM_LEVELS[-1]
+        if level == top:
+            return _stream_rates(problem, family, top, overhead)
+        # The levels differ only in llc's per-statement constants: shift the top level's.
+        return _with_statement_overhead(_rates(problem, family, ku, overhead, top),
+                                        stream_statement_overhead(top, overhead),
+                                        stream_statement_overhead(level, overhead))
     return _smlad_rates(problem, family, ku, overhead)
+
+
+def _with_statement_overhead(r: Rates, old: tuple[int, int], new: tuple[int, int]) -> Rates:
+    """`r` with llc's per-statement (ALU, stack cycles) figures `old` replaced by `new`."""
+    alu = new[0] - old[0]
+    vectors = dict(r.vectors)
+    vectors["alu"] = _add(vectors["alu"], _vec(tiles=alu))
+    return Rates(vectors, _add(r.cycles, _vec(tiles=alu + new[1] - old[1])))
+
+
+def schedule_rates(problem: Problem, schedule: Schedule, overhead: Overhead = OVERHEAD) -> Rates:
+    """The rates that price this schedule: its family's, at its block's register level."""
+    level = stream_level(schedule.registers(problem.elem)) if is_stream(schedule.family) else STREAM_LEVELS[-1]
+    return rates(problem, schedule.family, schedule.ku, overhead, level)
 
 
 def clear_problem_caches() -> None:
     """Forget everything memoised for particular problems (the rates, the tile sides, the C
     and packing code of given strides), keeping only the tables of the target's kernel blocks,
     which no problem's sizes enter: what a first derivation for an unseen op pays."""
-    rates.cache_clear()
+    _rates.cache_clear()
     _pack_execution.cache_clear()
     _im2col_execution.cache_clear()
     tile_sides.cache_clear()
@@ -600,10 +647,7 @@ def objective_value(objective: str, problem: Problem, target: Target, r: Rates, 
 def predict(problem: Problem, schedule: Schedule, target: Target,
             overhead: Overhead = OVERHEAD) -> Cost:
     """The closed-form cost of `schedule` (which is assumed legal; see check_schedule)."""
-    # The default overhead is left out of the call: the search asked for the same rates so.
-    r = (rates(problem, schedule.family, schedule.ku) if overhead is OVERHEAD
-         else rates(problem, schedule.family, schedule.ku, overhead))
-    return cost_at(problem, target, r, schedule_monomials(problem, schedule))
+    return cost_at(problem, target, schedule_rates(problem, schedule, overhead), schedule_monomials(problem, schedule))
 
 
 def cost_at(problem: Problem, target: Target, r: Rates, x: Vector) -> Cost:

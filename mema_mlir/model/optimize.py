@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from mema_mlir.model.analytic import Continuous, analytic_choice
 from mema_mlir.model.bounds import LowerBound, lower_bound
-from mema_mlir.model.costs import Cost, predict, rates
+from mema_mlir.model.costs import Cost, predict, rates, schedule_rates
 from mema_mlir.model.errors import ProblemError, ScheduleError
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.ranking import OBJECTIVES, RankKey, rank_key
@@ -81,8 +81,7 @@ def exhaustive_choice(problem: Problem, target: Target, objective: str) -> tuple
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0
     for schedule in schedule_space(problem, target):
-        r = rates(problem, schedule.family, schedule.ku)
-        key = rank_key(problem, target, objective, r, schedule)
+        key = rank_key(problem, target, objective, schedule_rates(problem, schedule), schedule)
         evaluated += 1
         if best is None or key < best[0]:
             best = (key, schedule)

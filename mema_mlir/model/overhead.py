@@ -60,10 +60,18 @@ class Overhead:
     asm_strip_stack_cycles: int = 3
     # Weight- and input-stationary statements (one per kept block and k-slice): llc's code
     # around each, the block's three addresses from two indices and the trip count, and the
-    # loop state it reloads after the statement. Fitted on 60 random blocks
-    # (`benchmarks/calibrate_overhead.py --kernel stream --cases 60 --seed 3`: 16 cycles per statement).
-    stream_statement_alu: int = 13
-    stream_statement_stack_cycles: int = 3
+    # loop state it reloads after the statement, which grows with the registers the block
+    # takes (fewer left for llc's own values): up to 11, 12 or 13 ("tight"), all 14 (costs.
+    # STREAM_LEVELS; the search's argument needs them non-decreasing, test_model_optimize).
+    # Fitted on 160 random blocks (`benchmarks/calibrate_overhead.py --kernel stream --cases 160
+    # --seed 3`): est. cycles median |error| 0.2%, worst 4.6% (one constant of 16 cycles: 0.6%,
+    # worst 33%; llc's residual per statement ran from -7 cycles at 10 registers to +11 at 14).
+    stream_statement_alu: int = 8
+    stream_statement_stack_cycles: int = 0
+    stream_statement_tight_alu: int = 14
+    stream_statement_tight_stack_cycles: int = 3
+    stream_statement_all_registers_alu: int = 17
+    stream_statement_all_registers_stack_cycles: int = 8
     # Per outer block (column block with a packed B) and per column packed at run time (the
     # packing statement's pointers and counter).
     asm_outer_alu: int = 2

@@ -299,3 +299,29 @@ def test_an_edge_tile_cheaper_than_a_strip_step_is_found(m: int, n: int, k: int,
     for objective in OBJECTIVES:
         assert (choose(problem, target, objective).schedule
                 == choose(problem, target, objective, search="exhaustive").schedule), objective
+
+
+def test_stationary_statement_levels_cost_more_with_more_registers() -> None:
+    """The analytic search prices every block up to a level's register cap at that level's
+    constants (analytic._search): exact only if a level never costs less than the one below."""
+    from mema_mlir.model.costs import STREAM_LEVELS, stream_statement_overhead
+    from mema_mlir.model.overhead import OVERHEAD
+
+    figures = [stream_statement_overhead(level, OVERHEAD) for level in STREAM_LEVELS]
+    for (alu, stack), (next_alu, next_stack) in zip(figures, figures[1:]):
+        assert next_alu >= alu and next_alu + next_stack >= alu + stack
+
+
+@pytest.mark.parametrize("m, n, k, elem, registers", [(45, 106, 5, "i16", 12), (51, 59, 3, "i16", 13),
+                                                      (17, 78, 2, "i16", 14), (39, 95, 4, "i8", 14),
+                                                      (22, 108, 6, "i16", 12)])
+def test_stationary_levels_keep_the_analytic_choice_exact(m: int, n: int, k: int, elem: str, registers: int) -> None:
+    """Shapes where a weight-stationary block wins on cycles, with blocks of each register level:
+    the analytic search (one pass per level) agrees with the oracle, on every objective."""
+    target = load_target()
+    problem = Problem(m, n, k, elem=elem)
+    chosen = choose(problem, target, "cycles").schedule
+    assert chosen.stationarity == "weight" and chosen.registers(elem) == registers
+    for objective in OBJECTIVES:
+        analytic = choose(problem, target, objective)
+        assert analytic.schedule == choose(problem, target, objective, search="exhaustive").schedule, objective
