@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import random
 
@@ -308,7 +309,7 @@ def test_stationary_statement_levels_cost_more_with_more_registers() -> None:
     from mema_mlir.model.overhead import OVERHEAD
 
     figures = [stream_statement_overhead(level, OVERHEAD) for level in STREAM_LEVELS]
-    for (alu, stack), (next_alu, next_stack) in zip(figures, figures[1:]):
+    for (alu, stack), (next_alu, next_stack) in itertools.pairwise(figures):
         assert next_alu >= alu and next_alu + next_stack >= alu + stack
 
 
