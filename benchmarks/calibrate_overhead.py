@@ -44,6 +44,7 @@ FEATURES = ("tiles", "outer", "packed_columns", "calls", "edge", "tiles_tight", 
 # adds is fitted per strip ("outer") and per inner edge tile (a statement of its own, "edge"),
 # the per-column and per-call figures kept (fitted before strips, when every tile stood alone).
 FITTED = {"smlad": ("edge", "outer"), "mla": ("edge",), "stream": ("tiles", "tiles_tight", "tiles_all"),
+          "stream-one-trip": ("tiles_tight",),
           "rest-i8": ("tiles",), "rest-i16": ("tiles",)}
 # What the fit replaces (the outer block's taken branch stays: it is certain, not estimated).
 ZERO = {
@@ -54,6 +55,8 @@ ZERO = {
                                   stream_statement_tight_alu=0, stream_statement_tight_stack_cycles=0,
                                   stream_statement_all_registers_alu=0,
                                   stream_statement_all_registers_stack_cycles=0),
+    "stream-one-trip": dataclasses.replace(OVERHEAD, stream_one_trip_tight_alu=0,
+                                           stream_one_trip_tight_stack_cycles=0),
     "rest-i8": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i8=0, rest_only_tile_stack_cycles_i8=0),
     "rest-i16": dataclasses.replace(OVERHEAD, rest_only_tile_alu_i16=0, rest_only_tile_stack_cycles_i16=0),
 }
@@ -61,6 +64,7 @@ NAMES = {  # the Overhead fields the four fitted figures become, per kernel ("sm
     "smlad": ("asm_tile_alu", "asm_tile_stack_cycles", None, None),
     "mla": ("mla_tile_alu", "mla_tile_stack_cycles", None, None),
     "stream": ("stream_statement_alu", "stream_statement_stack_cycles", None, None),
+    "stream-one-trip": ("stream_one_trip_tight_alu", "stream_one_trip_tight_stack_cycles", None, None),
     "rest-i8": ("rest_only_tile_alu_i8", "rest_only_tile_stack_cycles_i8", None, None),
     "rest-i16": ("rest_only_tile_alu_i16", "rest_only_tile_stack_cycles_i16", None, None),
 }
@@ -79,22 +83,25 @@ def draw(rng: np.random.Generator, index: int, kernel: str = "smlad") -> tuple[i
     return m, n, k, str(rng.choice(["i8", "i16"])), bool(rng.integers(2)), bool(rng.integers(2))
 
 
-def measure_stream(seed: int, index: int) -> dict:
-    """A random shape with a random legal weight- or input-stationary block."""
+def measure_stream(seed: int, index: int, one_trip: bool = False) -> dict:
+    """A random shape with a random legal weight- or input-stationary block (`one_trip`: its
+    streamed operand one line long)."""
     rng = np.random.default_rng(seed + index)
     target = model.load_target("cortex-m4")
-    m, n, k, elem, stationarity, lines, kr = draw_stationary(rng, dims=97)
+    m, n, k, elem, stationarity, lines, kr = draw_stationary(rng, dims=97, one_trip=one_trip)
     problem = model.Problem(m, n, k, elem=elem)
     s = model.choose(problem, target, search=("stationary", stationarity, lines, kr)).schedule
     (check,) = check_file(matmul_text(rng, m, n, k, elem, True, True), seed=index,
                           schedule=f"{stationarity}:{lines}x{kr}")
     if not check.ok:
         raise AssertionError(f"{m}x{n}x{k} {stationarity}:{lines}x{s.kr}: {check.problems}")
-    base = model.predict(problem, s, target, ZERO["stream"])
+    base = model.predict(problem, s, target, ZERO["stream-one-trip" if one_trip else "stream"])
     blocks_of_lines, width = s.grid(elem)
     extent, groups = grid_extent(problem, s.family)
     statements = -(-extent // blocks_of_lines) * -(-groups // width)
     level = {11: "tiles", 13: "tiles_tight", 14: "tiles_all"}[stream_level(s.registers(elem))]
+    if one_trip and level == "tiles_all":  # one figure above the lowest level
+        level = "tiles_tight"
     return {
         "case": f"{m}x{n}x{k} {elem} {stationarity}:{lines}x{s.kr}",
         "tiles": 0, "tiles_tight": 0, "tiles_all": 0, level: statements,
@@ -107,8 +114,8 @@ def measure_stream(seed: int, index: int) -> dict:
 
 def measure(args: tuple[int, int, str, str]) -> dict | None:
     seed, index, target_name, kernel = args
-    if kernel == "stream":
-        return measure_stream(seed, index)
+    if kernel.startswith("stream"):
+        return measure_stream(seed, index, one_trip=kernel == "stream-one-trip")
     rng = np.random.default_rng(seed + index)
     m, n, k, elem, b_kn, a_constant = draw(rng, index, kernel)
     (check,) = check_file(matmul_text(rng, m, n, k, elem, b_kn, a_constant), target=target_name, seed=index)
@@ -163,7 +170,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=80)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--kernel", choices=("smlad", "mla", "stream", "rest-i8", "rest-i16"), default="smlad",
+    parser.add_argument("--kernel", choices=("smlad", "mla", "stream", "stream-one-trip", "rest-i8", "rest-i16"),
+                        default="smlad",
                         help="the DSP micro-kernels (cortex-m4), the MLA micro-kernel (cortex-m3) or "
                         "random weight- and input-stationary blocks (cortex-m4), or micro-kernel tiles below one "
                         "k-group (rest-i8: K < 4, rest-i16: K = 1)")
@@ -181,6 +189,9 @@ def main() -> None:
     stack_cycles = max(0, round(cycles[0] - instructions[0]))
     tile_name, stack_name, outer_name, column_name = NAMES[args.kernel]
     changes = {tile_name: tile_alu, stack_name: stack_cycles}
+    if args.kernel == "stream-one-trip":  # blocks of 12 to 14 registers
+        changes = {"stream_one_trip_tight_alu": tight_alu,
+                   "stream_one_trip_tight_stack_cycles": max(0, round(cycles[5] - instructions[5]))}
     if args.kernel == "stream":  # per statement, by the block's register level
         changes.update({"stream_statement_tight_alu": tight_alu,
                         "stream_statement_tight_stack_cycles": max(0, round(cycles[5] - instructions[5])),

@@ -264,10 +264,11 @@ def draw_depthwise(rng: np.random.Generator) -> tuple:
 
 
 def draw_stationary(rng: np.random.Generator, max_macs: int | None = None,
-                    dims: int = 90) -> tuple[int, int, int, str, str, int, int]:
+                    dims: int = 90, one_trip: bool = False) -> tuple[int, int, int, str, str, int, int]:
     """(m, n, k, elem, stationarity, lines, kr): a random shape (M, N, K in 1..dims-1, K at least
     one group, m*n*k <= max_macs when given) with a random legal weight- or input-stationary
-    block on the Cortex-M4 (constant A, B [N, K]: matmul_text(..., True, True))."""
+    block on the Cortex-M4 (constant A, B [N, K]: matmul_text(..., True, True)); `one_trip`:
+    the streamed operand has one line (N = 1 for weight-, M = 1 for input-stationary)."""
     from mema_mlir.model import Problem, load_target, schedule_space
     from mema_mlir.model.stationary import group_values
     target = load_target("cortex-m4")
@@ -277,6 +278,8 @@ def draw_stationary(rng: np.random.Generator, max_macs: int | None = None,
         if (max_macs is not None and m * n * k > max_macs) or k < group_values(elem):
             continue
         stationarity = str(rng.choice(["weight", "input"]))
+        if one_trip:
+            m, n = (m, 1) if stationarity == "weight" else (1, n)
         blocks = [s for s in schedule_space(Problem(m, n, k, elem), target) if s.stationarity == stationarity]
         if not blocks:
             continue

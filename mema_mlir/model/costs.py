@@ -438,13 +438,21 @@ def stream_level(registers: int) -> int:
     return next((level for level in STREAM_LEVELS if registers <= level), STREAM_LEVELS[-1])
 
 
-def stream_statement_overhead(level: int, overhead: Overhead) -> tuple[int, int]:
-    """(ALU instructions, stack cycles) of llc's code around one statement of this level."""
+def stream_statement_overhead(level: int, overhead: Overhead, trips: int = 2) -> tuple[int, int]:
+    """(ALU instructions, stack cycles) of llc's code around one statement of this level whose
+    loop runs `trips` times (once: one figure above the lowest level)."""
     if level <= STREAM_LEVELS[0]:
         return overhead.stream_statement_alu, overhead.stream_statement_stack_cycles
+    if trips == 1:
+        return overhead.stream_one_trip_tight_alu, overhead.stream_one_trip_tight_stack_cycles
     if level <= STREAM_LEVELS[1]:
         return overhead.stream_statement_tight_alu, overhead.stream_statement_tight_stack_cycles
     return overhead.stream_statement_all_registers_alu, overhead.stream_statement_all_registers_stack_cycles
+
+
+def stream_trips(problem: Problem, family: Family) -> int:
+    """How many times a stationary statement's loop runs: once per line of the streamed operand."""
+    return problem.n if KERNEL_STATIONARITY[family[0]] == "weight" else problem.m
 
 
 def _stream_rates(problem: Problem, family: Family, level: int, overhead: Overhead) -> Rates:
@@ -452,11 +460,11 @@ def _stream_rates(problem: Problem, family: Family, level: int, overhead: Overhe
     the block's lines and groups, sampled at 1 and 2 of each, like the tiles), plus llc's code
     around each statement at the block's register level (estimated, overhead.py)."""
     stationarity = KERNEL_STATIONARITY[family[0]]
-    trips = problem.n if stationarity == "weight" else problem.m
+    trips = stream_trips(problem, family)
     samples = [_statement_counts(problem.elem, stationarity, lines, groups, trips)
                for lines, groups in _SAMPLE_TILES]
     return _statement_rates([counts for counts, _ in samples], [cycles for _, cycles in samples], family,
-                            *stream_statement_overhead(level, overhead), overhead)
+                            *stream_statement_overhead(level, overhead, trips), overhead)
 
 
 def _statement_rates(counts: list[dict[tuple[str, str], int]], sample_cycles: list[int], family: Family,
@@ -503,9 +511,10 @@ def _rates(problem: Problem, family: Family, ku: int, overhead: Overhead, level:
         if level == top:
             return _stream_rates(problem, family, top, overhead)
         # The levels differ only in llc's per-statement constants: shift the top level's.
+        trips = stream_trips(problem, family)
         return _with_statement_overhead(_rates(problem, family, ku, overhead, top),
-                                        stream_statement_overhead(top, overhead),
-                                        stream_statement_overhead(level, overhead))
+                                        stream_statement_overhead(top, overhead, trips),
+                                        stream_statement_overhead(level, overhead, trips))
     return _smlad_rates(problem, family, ku, overhead)
 
 

@@ -72,6 +72,14 @@ class Overhead:
     stream_statement_tight_stack_cycles: int = 3
     stream_statement_all_registers_alu: int = 17
     stream_statement_all_registers_stack_cycles: int = 8
+    # When the streamed operand is one line (N = 1 weight-, M = 1 input-stationary) the
+    # statement's loop runs once, and a block of 12 to 14 registers costs less around it than
+    # in a loop (up to 11: the same). Fitted on 120 random one-trip blocks (`benchmarks/
+    # calibrate_overhead.py --kernel stream-one-trip --cases 120 --seed 50`): 14 cycles a
+    # statement, where the loop's levels say 17 and 25; what is left varies by +-5 cycles from
+    # one block to another (a one-trip statement is short: 8-25% errors remain on a few).
+    stream_one_trip_tight_alu: int = 12
+    stream_one_trip_tight_stack_cycles: int = 2
     # Per outer block (column block with a packed B) and per column packed at run time (the
     # packing statement's pointers and counter).
     asm_outer_alu: int = 2

@@ -74,7 +74,7 @@ def stream_reference(problem: Problem, s: Schedule, o: Overhead) -> Counter:
             counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
             # llc's code around it: by the registers the schedule's block takes (not this slice's)
             statement_alu, statement_stack = stream_statement_overhead(
-                stream_level(s.registers(problem.elem)), o)
+                stream_level(s.registers(problem.elem)), o, spec.trips)
             counts["alu"] += statement_alu
             counts["branch"] += o.tile_branches_taken
             counts["cycles"] += ex.cycles + statement_alu + statement_stack + 3 * o.tile_branches_taken
