@@ -21,7 +21,10 @@ cannot win and is not evaluated. docs/model.md has the full argument.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -291,40 +294,34 @@ def _mla_ratio(elem: str, registers: int, mla: tuple[Family, ...]) -> float:
 
 def _search(problem: Problem, target: Target, objective: str,
             allowed: list[Family]) -> tuple[tuple[RankKey, Schedule] | None, int]:
-    """The best (key, schedule) of these families, and how many corners were evaluated."""
-    candidates: list[tuple[float, int, int, int, Family, int, str, Rates, int]] = []
+    """The best (key, schedule) of these families, and how many corners were evaluated.
+
+    Candidates are visited in order of their relaxed bound. A stationary family (one pass per
+    register level) enters first as one entry whose bound is below all of its candidates'
+    (_family_floor); its candidates are written only when that entry is reached, which on most
+    problems it is not."""
+    queue: list[tuple[float, int, int, int, int, tuple]] = []
+    written = itertools.count()  # ties on bound, rank and tile go by order of writing
     for family in allowed:
         ku = best_ku(problem, family)
-        rank = FAMILY_RANK[family]
-        below = 0
         levels = _register_levels(target, family)
-        stairs = (staircases(problem, target, family, tuple(cap for _, cap in levels)) if len(levels) > 1
-                  else [staircase(problem, target, family)])
-        for (level, cap), corners in zip(levels, stairs, strict=True):
-            # At one level every block up to `cap` registers is priced as if it took them all:
-            # above its own cost unless it does, and its own level prices it exactly. A corner
-            # within a lower level's cap is priced exactly there, and as well as any block it
-            # dominates: it is searched there only.
-            r = rates(problem, family, ku, level=level)
-            for corner in corners:
-                if below and registers_needed(problem.elem, family, *corner) <= below:
-                    continue
-                for mr, nr in edge_free_variants(problem, family, r, corner):
-                    order = best_order(problem, family, r, mr, nr)
-                    relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
-                    bound = objective_value(objective, problem, target, r, relaxed)
-                    if r.cycles[EDGE] < r.cycles[STRIP_IJ if order == "ij" else STRIP_JI]:
-                        # An edge tile is the cheaper: the relaxation with one per outer block.
-                        edged = monomials(problem, mr, nr, order, exact=False, family=family, relaxed_edges=True)
-                        bound = min(bound, objective_value(objective, problem, target, r, edged))
-                    candidates.append((bound, rank, -mr, -nr, family, ku, order, r, level))
-            below = cap
-    candidates.sort(key=lambda c: c[:4])
+        if len(levels) == 1:
+            queue.extend(_candidates(problem, target, objective, family, ku, levels, written))
+        else:
+            floor = _family_floor(problem, target, objective, family, ku, levels[0][0])
+            queue.append((floor, FAMILY_RANK[family], 0, 0, next(written), (family, ku, levels)))
+    heapq.heapify(queue)
     best: tuple[RankKey, Schedule] | None = None
     evaluated = 0
-    for bound, _, neg_mr, neg_nr, family, ku, order, r, level in candidates:
+    while queue:
+        bound, _, neg_mr, neg_nr, _, item = heapq.heappop(queue)
         if best is not None and bound > best[0][0] + 1e-9 * max(1.0, abs(best[0][0])):
-            break  # sorted by bound: no remaining corner can reach the best exact cost
+            break  # in order of bound: no remaining corner can reach the best exact cost
+        if len(item) == 3:  # a stationary family's floor: its candidates now
+            for entry in _candidates(problem, target, objective, *item, written):
+                heapq.heappush(queue, entry)
+            continue
+        family, ku, order, r, level = item
         # Schedules are built only for the corners evaluated (validation is not free).
         schedule = schedule_at(problem, family, -neg_mr, -neg_nr, ku, order)
         if is_stream(family) and stream_level(schedule.registers(problem.elem)) != level:
@@ -335,3 +332,53 @@ def _search(problem: Problem, target: Target, objective: str,
         if best is None or key < best[0]:
             best = (key, schedule)
     return best, evaluated
+
+
+def _candidates(problem: Problem, target: Target, objective: str, family: Family, ku: int,
+                levels: list[tuple[int, int]], written: Iterator[int]) -> list[tuple[float, int, int, int, int, tuple]]:
+    """One family's candidates (staircase corners and their variants, per register level) with
+    their relaxed bounds, numbered by `written` (the queue's last tie-break)."""
+    out: list[tuple[float, int, int, int, int, tuple]] = []
+    rank = FAMILY_RANK[family]
+    below = 0
+    stairs = (staircases(problem, target, family, tuple(cap for _, cap in levels)) if len(levels) > 1
+              else [staircase(problem, target, family)])
+    for (level, cap), corners in zip(levels, stairs, strict=True):
+        # At one level every block up to `cap` registers is priced as if it took them all:
+        # above its own cost unless it does, and its own level prices it exactly. A corner
+        # within a lower level's cap is priced exactly there, and as well as any block it
+        # dominates: it is searched there only.
+        r = rates(problem, family, ku, level=level)
+        for corner in corners:
+            if below and registers_needed(problem.elem, family, *corner) <= below:
+                continue
+            for mr, nr in edge_free_variants(problem, family, r, corner):
+                order = best_order(problem, family, r, mr, nr)
+                bound = _relaxed_bound(problem, target, objective, family, r, mr, nr, order)
+                out.append((bound, rank, -mr, -nr, next(written), (family, ku, order, r, level)))
+        below = cap
+    return out
+
+
+def _relaxed_bound(problem: Problem, target: Target, objective: str, family: Family, r: Rates,
+                   mr: int, nr: int, order: str, edges_too: bool = False) -> float:
+    """The objective at the continuous relaxation of an mr x nr tile: with every tile in a
+    strip, or (where an edge tile is the cheaper, or `edges_too`) the smaller of that and the
+    relaxation with one edge tile per outer block."""
+    relaxed = monomials(problem, mr, nr, order, exact=False, family=family)
+    bound = objective_value(objective, problem, target, r, relaxed)
+    if edges_too or r.cycles[EDGE] < r.cycles[STRIP_IJ if order == "ij" else STRIP_JI]:
+        edged = monomials(problem, mr, nr, order, exact=False, family=family, relaxed_edges=True)
+        bound = min(bound, objective_value(objective, problem, target, r, edged))
+    return bound
+
+
+def _family_floor(problem: Problem, target: Target, objective: str, family: Family, ku: int, lowest: int) -> float:
+    """A lower bound of every candidate bound of a stationary family, at every level: the relaxed
+    objective decreases as a tile grows (its coefficients are >= 0, its monomials shrink), every
+    candidate lies under a corner of the full staircase, and the lowest level's constants are
+    the smallest."""
+    r = rates(problem, family, ku, level=lowest)
+    return min((_relaxed_bound(problem, target, objective, family, r, mr, nr, order, edges_too=True)
+                for mr, nr in staircase(problem, target, family) for order in loop_orders(family)),
+               default=math.inf)

@@ -327,3 +327,26 @@ def test_stationary_levels_keep_the_analytic_choice_exact(m: int, n: int, k: int
     for objective in OBJECTIVES:
         analytic = choose(problem, target, objective)
         assert analytic.schedule == choose(problem, target, objective, search="exhaustive").schedule, objective
+
+
+def test_stationary_family_floor_is_below_its_candidates() -> None:
+    """The analytic search writes a stationary family's candidates only when its floor is
+    reached: the floor must be below every candidate's bound, at every register level."""
+    import itertools as it
+
+    from mema_mlir.model.analytic import _candidates, _family_floor, _register_levels, best_ku
+    from mema_mlir.model.schedule import is_stream
+
+    rng = random.Random(99)
+    checked = 0
+    for _ in range(300):
+        case = random_case(rng)
+        for family in (f for f in families(case.problem, case.target) if is_stream(f)):
+            ku = best_ku(case.problem, family)
+            levels = _register_levels(case.target, family)
+            for objective in OBJECTIVES:
+                floor = _family_floor(case.problem, case.target, objective, family, ku, levels[0][0])
+                for bound, *_ in _candidates(case.problem, case.target, objective, family, ku, levels, it.count()):
+                    assert floor <= bound + 1e-9 * max(1.0, abs(bound)), (case, family, objective)
+                    checked += 1
+    assert checked > 500
