@@ -23,3 +23,18 @@ def test_random_conv_is_bit_exact_and_predicted(case: int) -> None:
     assert check.matmuls != ["skipped"], arguments
     assert check.counts_compared and not check.numpy_checked
     assert check.problems == [], arguments
+
+
+def test_pixel_offsets_past_a_halfword_take_a_word_table() -> None:
+    """An input of 80 KB: the last pixel's offset passes 65,535, so the packing statements read
+    a table of words (LDR, not LDRH); still bit-exact, with the table's loads predicted."""
+    from mema_mlir import api
+
+    rng = np.random.default_rng(5)
+    arguments = (200, 200, 2, 3, (1, 1), (199, 199), -7, True)  # 2 x 2 output pixels
+    text = conv_text(rng, *arguments)
+    mlir = api.compile_module(text, emit_kind="mlir").output.decode()
+    assert "@__mema_pixels0(dense<[0, 398, 79600, 79998]> : tensor<4xi32>)" in mlir
+    assert "ldr $0, [$" in mlir and "ldrh $0" not in mlir
+    (check,) = check_file(text, seed=1)
+    assert check.problems == [] and check.counts_compared
