@@ -29,7 +29,6 @@ from mema_mlir.model.microkernel import (
     Insn,
     PackSpec,
     Program,
-    _ends_single,
     pack_program,
 )
 
@@ -95,19 +94,8 @@ class Chain:
             for total, table in zip(tables, (ex.loads, ex.load_bytes, ex.stores, ex.store_bytes), strict=True):
                 for key, value in table.items():
                     total[key] = total.get(key, 0) + value
-            after_single = ends_single(part, after_single)
+            after_single = part.ends_single(after_single)
         return Execution(by_class, *tables, cycles)
-
-
-def ends_single(program: Program, after_single: bool) -> bool:
-    """Whether the last instruction a program executes is a single load or store."""
-    if program.epilogue:
-        return _ends_single(program.epilogue, False)
-    if program.tail:
-        return _ends_single(program.tail, False)
-    if program.trips:
-        return False  # its BNE
-    return _ends_single(program.prologue, after_single)
 
 
 def _row_step(step: int) -> list[Insn]:

@@ -213,6 +213,17 @@ class Program:
     def uses_counter(self) -> bool:
         return self.trips > 0
 
+    def ends_single(self, after_single: bool = False) -> bool:
+        """Whether the last instruction it executes is a single load or store (`after_single`:
+        whether the code before it ended so, for a program with no instruction)."""
+        if self.epilogue:
+            return _ends_single(self.epilogue, False)
+        if self.tail:
+            return _ends_single(self.tail, False)
+        if self.trips:
+            return False  # its BNE
+        return _ends_single(self.prologue, after_single)
+
     def lines(self) -> list[str]:
         """Assembly lines with placeholders (the loop label is the local label 1)."""
         out = [i.text for i in self.prologue]
