@@ -316,7 +316,10 @@ def _search(problem: Problem, target: Target, objective: str,
     while queue:
         bound, _, neg_mr, neg_nr, _, item = heapq.heappop(queue)
         if best is not None and bound > best[0][0] + 1e-9 * max(1.0, abs(best[0][0])):
-            break  # in order of bound: no remaining corner can reach the best exact cost
+            # In order of bound: nothing left can beat the best exact cost. (A variant written in
+            # a higher level's pass may cost less than its bound there; the pass of its own level
+            # holds a candidate at least as good, whose bound is at or below that one's cost.)
+            break
         if len(item) == 3:  # a stationary family's floor: its candidates now
             for entry in _candidates(problem, target, objective, *item, written):
                 heapq.heappush(queue, entry)
