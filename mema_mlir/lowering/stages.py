@@ -32,7 +32,9 @@ STAGES: tuple[Stage, ...] = (
         "linalg ops mema-tile left (fills, unsupported matmuls) to plain loops: correct, not tiled; "
         "canonicalize drops their single-trip loops (unit dimensions: batch 1, a depthwise channel multiplier)",
     ),
-    Stage("mema-lower-affine", ("lower-affine",), "affine.for/apply/load/store to scf, arith, memref"),
+    Stage("mema-lower-affine", ("lower-affine", "canonicalize"),
+          "affine.for/apply/load/store to scf, arith, memref; canonicalize folds one-trip loops (a matmul of one "
+          "block of rows or columns becomes straight-line code: no loop control, fewer registers to save)"),
     Stage("mema-scf-to-cf", ("convert-scf-to-cf",), "structured loops to blocks and branches"),
     Stage(
         "mema-to-llvm",
