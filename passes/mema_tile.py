@@ -24,7 +24,9 @@ from mema_mlir.codegen_depthwise import DepthwiseWriter
 from mema_mlir.epilogue import FusedEpilogue
 from mema_mlir.flash_budget import constant_bytes, expanded_groups, upper_bound
 from mema_mlir.ir_query import module_of
+from mema_mlir.model.costs import saved_registers, straight_line_adjustment
 from mema_mlir.model.microkernel import panel_row_bytes
+from mema_mlir.model.target import Target
 from mema_mlir.planning import (
     Decision,
     DepthwisePlan,
@@ -34,6 +36,7 @@ from mema_mlir.planning import (
 )
 from mema_mlir.registry import register_pass
 from mema_mlir.relayout import depthwise_layout, panel_layout, stationary_panel
+from mema_mlir.straight_line import straight_line_statements
 
 
 def _dense_text(values: np.ndarray) -> str:
@@ -113,12 +116,14 @@ class MemaTile(ModelOptions):
                 kept_int8: frozenset[int] = frozenset(), notes: dict[int, str] | None = None) -> None:
         """Plan and rewrite every matmul under `root`."""
         replaced_globals: set[str] = set()
+        first = len(decisions)
         for op, chosen in planned_matmuls("mema-tile", self, root, pass_, decisions, kept_int8, notes):
             if isinstance(chosen, DepthwisePlan):
                 replaced_globals |= self._rewrite_depthwise(op, chosen)
             else:
                 replaced_globals |= self._rewrite(op, chosen)
         module_op = module_of(root)
+        _price_straight_line(module_op, decisions[first:], self.load_target())
         if replaced_globals:
             for dead in _unused_private_globals(module_op, replaced_globals):
                 dead.erase()
@@ -233,6 +238,31 @@ class MemaTile(ModelOptions):
             _splice(op, module_op, new_globals, writer.write(), arguments)
             return {operands.weights_global}
         return {operands.weights_global} | _splice_fused(op, module_op, new_globals, writer.write(), arguments, epilogue)
+
+
+def _price_straight_line(module_op: Operation, decisions: list[Decision], target: Target) -> None:
+    """Re-price each kernel whose function is that kernel alone and loops nowhere outside its
+    statements (model.costs.straight_line_adjustment): its prediction was the loop nest's."""
+    by_function: dict[str, list[Decision]] = {}
+    for decision in decisions:
+        by_function.setdefault(decision.function, []).append(decision)
+    for o in module_op.regions[0].blocks[0].operations:
+        op = o.operation
+        if op.name != "func.func":
+            continue
+        mine = by_function.get(str(op.attributes["sym_name"]).strip('"'), [])
+        if len(mine) != 1 or mine[0].skipped:
+            continue
+        registers = straight_line_statements(op)
+        if registers is None:
+            continue
+        instructions, cycles = straight_line_adjustment(registers, mla=mine[0].schedule.get("kernel") == "mla")
+        predicted = mine[0].predicted
+        predicted["instructions"] += instructions
+        predicted["cycles"] += cycles
+        predicted["energy_nj"] += cycles * target.energy_per_cycle_nj
+        predicted["straight_line"] = {"statement_registers": registers, "saved_registers":
+                                      saved_registers(registers)}
 
 
 class _Quiet:

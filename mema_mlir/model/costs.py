@@ -16,6 +16,7 @@ continuous relaxation the analytic optimiser starts from (a lower bound, since c
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -111,6 +112,43 @@ def _call_vectors(overhead: Overhead) -> tuple[dict[str, Vector], Vector]:
                "load_multiple": _vec(one=1)}
     cycles = _vec(one=multiple_cycles(saved) + multiple_cycles(saved) + TAKEN_PENALTY)
     return vectors, cycles
+
+
+def saved_registers(statement_registers: Sequence[int]) -> int:
+    """The registers llc pushes (lr and the callee-saved r4-r11 it uses) in a function that is
+    only these inline-asm statements, no loop around them: a statement's operands take r0-r3,
+    r12, lr first, then r4 on (measured: R - 5 for one statement of R registers, except 4 at
+    R = 8; with several statements the values live between them take about two more)."""
+    widest = max(statement_registers)
+    if len(statement_registers) == 1:
+        return 4 if widest == 8 else min(9, max(0, widest - 5))
+    return min(9, max(0, widest - 3))
+
+
+def straight_line_adjustment(statement_registers: Sequence[int], mla: bool = False,
+                             overhead: Overhead = OVERHEAD) -> tuple[int, int]:
+    """(instructions, est. cycles) to add to a kernel's prediction when its function is that
+    kernel alone and no loop is left outside its statements: the loop nest's figures price loop
+    control, loop state and a full PUSH/POP of 9 registers that such a function does not run.
+    Applied to the chosen schedule's prediction (passes/mema_tile.py); the search ranks without
+    it (it depends on the statements' registers, which the staircase argument does not see).
+    `mla`: the kernel is the MLA micro-kernel (its statements cost llc less around them)."""
+    single = len(statement_registers) == 1
+    if single:
+        alu, cycles = overhead.straight_line_alu, overhead.straight_line_cycles
+    elif mla:
+        alu, cycles = overhead.straight_line_multi_alu_mla, overhead.straight_line_multi_cycles_mla
+    else:
+        alu, cycles = overhead.straight_line_multi_alu, overhead.straight_line_multi_cycles
+    full = overhead.call_saved_registers
+    saved = saved_registers(statement_registers)
+    if saved:
+        call = 2 * (multiple_cycles(full) - multiple_cycles(saved))
+        instructions = 0
+    else:  # no PUSH; the POP {..., pc} becomes BX LR (taken, like the POP)
+        call = 2 * multiple_cycles(full) - 1
+        instructions = -1
+    return instructions - alu, -(cycles + call)
 
 
 def mla_spec(problem: Problem, kept: str, ku: int, rows: int, cols: int) -> MlaSpec:

@@ -30,6 +30,20 @@ class Overhead:
     # Per call: argument moves, and PUSH {r4-r11, lr} / POP {r4-r11, pc}.
     call_alu: int = 4
     call_saved_registers: int = 9
+    # A function that is one kernel with no loop left around its statements (every outer
+    # block range one trip: the lowering's canonicalize folds one-trip loops): no loop control,
+    # no loop state, and llc saves only the callee-saved registers the statements take
+    # (costs.straight_line_adjustment). What the nest's figures above over-count then, per
+    # function: one statement; several (a strip and an edge tile, a packing statement), for the
+    # SMLAD and the MLA micro-kernels. Fitted on 600 random matmuls of 1-10 rows and columns
+    # (`benchmarks/calibrate_straight_line.py`): one statement, est. cycles within 1 once the
+    # PUSH/POP difference is out; several, -15..+8 (a 4-statement packed function: -32).
+    straight_line_alu: int = 18
+    straight_line_cycles: int = 23
+    straight_line_multi_alu: int = 23
+    straight_line_multi_cycles: int = 27
+    straight_line_multi_alu_mla: int = 15
+    straight_line_multi_cycles_mla: int = 20
     # SMLAD micro-kernels (the k loop and C's loads and stores are inline assembly, counted
     # exactly by microkernel.py); llc's code around the statement, per register tile: the
     # operand pointers, the trip counter, the tile loop's increment, compare and branch, and

@@ -1,0 +1,58 @@
+"""Which rewritten functions are straight-line: one kernel, no loop around its statements.
+
+The lowering's canonicalize folds every one-trip loop, so a small matmul (one block of rows or
+columns, at most one full block plus an edge block) becomes PUSH, a few moves, its inline-asm
+statements and POP. The loop nest's cost figures do not describe that code; the model's
+straight_line_adjustment does, from the registers each statement takes, read here off the IR.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlir.ir import Operation, WalkResult
+
+_CONSTANT_MAP = re.compile(r"^affine_map<\(\) -> \((-?\d+)\)>$")
+# Ops that leave a loop (or a call) in the function once lowered.
+_LOOPING = ("scf.for", "scf.while", "scf.parallel", "affine.parallel", "func.call", "llvm.call",
+            "memref.copy")
+
+
+def statement_registers(constraints: str) -> int:
+    """Registers an inline-asm statement takes: its outputs and untied inputs (a tied input
+    shares its output's register; clobbers take none)."""
+    return sum(1 for entry in constraints.split(",") if entry in ("=&r", "=r", "r"))
+
+
+def _trips(op: Operation) -> int | None:
+    bounds = []
+    for name in ("lowerBoundMap", "upperBoundMap"):
+        match = _CONSTANT_MAP.match(str(op.attributes[name]))
+        if match is None:
+            return None
+        bounds.append(int(match.group(1)))
+    step = int(str(op.attributes["step"]).split(":")[0])
+    return max(0, -(-(bounds[1] - bounds[0]) // step))
+
+
+def straight_line_statements(function: Operation) -> list[int] | None:
+    """The registers of each inline-asm statement of `function`, or None when anything in it
+    will loop: an affine.for of more than one trip, a linalg op (lowered to loops), a call."""
+    registers: list[int] = []
+    loops = False
+
+    def visit(op: Operation) -> WalkResult:
+        nonlocal loops
+        name = op.name
+        if name == "affine.for":
+            trips = _trips(op)
+            if trips is None or trips > 1:
+                loops = True
+        elif name.startswith("linalg.") or name in _LOOPING:
+            loops = True
+        elif name == "llvm.inline_asm":
+            registers.append(statement_registers(str(op.attributes["constraints"]).strip('"')))
+        return WalkResult.INTERRUPT if loops else WalkResult.ADVANCE
+
+    function.walk(visit)
+    return None if loops or not registers else registers
