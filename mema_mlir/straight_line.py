@@ -46,7 +46,7 @@ def straight_line_statements(function: Operation) -> list[int] | None:
         name = op.name
         if name == "affine.for":
             trips = _trips(op)
-            if trips is None or trips > 1:
+            if trips != 1:  # unknown, several, or none (its statements would not run): not priced
                 loops = True
         elif name.startswith("linalg.") or name in _LOOPING:
             loops = True
