@@ -24,8 +24,16 @@ from mema_mlir.codegen_depthwise import DepthwiseWriter
 from mema_mlir.epilogue import FusedEpilogue
 from mema_mlir.flash_budget import constant_bytes, expanded_groups, upper_bound
 from mema_mlir.ir_query import module_of
-from mema_mlir.model.costs import saved_registers, straight_line_adjustment
+from mema_mlir.model.costs import (
+    STREAM_LEVELS,
+    saved_registers,
+    straight_line_adjustment,
+    stream_level,
+    stream_statement_overhead,
+    stream_trips,
+)
 from mema_mlir.model.microkernel import panel_row_bytes
+from mema_mlir.model.overhead import OVERHEAD
 from mema_mlir.model.target import Target
 from mema_mlir.planning import (
     Decision,
@@ -117,16 +125,17 @@ class MemaTile(ModelOptions):
         """Plan and rewrite every matmul under `root`."""
         replaced_globals: set[str] = set()
         first = len(decisions)
-        alone: set[str] = set()
+        alone: dict[str, tuple[str, tuple[int, int]]] = {}  # function -> kind, per-statement extra
         for op, chosen in planned_matmuls("mema-tile", self, root, pass_, decisions, kept_int8, notes):
             if _alone_in_function(op, chosen.decision.fused_ops):
-                alone.add(chosen.decision.function)
+                alone[chosen.decision.function] = _straight_line_kind(chosen)
             if isinstance(chosen, DepthwisePlan):
                 replaced_globals |= self._rewrite_depthwise(op, chosen)
             else:
                 replaced_globals |= self._rewrite(op, chosen)
         module_op = module_of(root)
-        _price_straight_line(module_op, [d for d in decisions[first:] if d.function in alone], self.load_target())
+        _price_straight_line(module_op, [d for d in decisions[first:] if d.function in alone], alone,
+                             self.load_target())
         if replaced_globals:
             for dead in _unused_private_globals(module_op, replaced_globals):
                 dead.erase()
@@ -259,7 +268,22 @@ def _alone_in_function(op: Operation, fused_ops: int) -> bool:
     return sum(name not in _INERT for name in body) == 1 + fused_ops
 
 
-def _price_straight_line(module_op: Operation, decisions: list[Decision], target: Target) -> None:
+def _straight_line_kind(chosen: Plan | DepthwisePlan) -> tuple[str, tuple[int, int]]:
+    """The kernel kind straight_line_adjustment prices, and what the nest charged around each
+    statement beyond a straight-line one (a stationary block above the lowest register level)."""
+    if isinstance(chosen, DepthwisePlan):
+        return "depthwise", (0, 0)
+    schedule, problem = chosen.choice.schedule, chosen.problem
+    if schedule.stationarity != "output":
+        trips = stream_trips(problem, schedule.family)
+        charged = stream_statement_overhead(stream_level(schedule.registers(problem.elem)), OVERHEAD, trips)
+        lowest = stream_statement_overhead(STREAM_LEVELS[0], OVERHEAD, trips)
+        return "stationary", (charged[0] - lowest[0], charged[1] - lowest[1])
+    return ("mla" if schedule.kernel == "mla" else "tile"), (0, 0)
+
+
+def _price_straight_line(module_op: Operation, decisions: list[Decision],
+                         kinds: dict[str, tuple[str, tuple[int, int]]], target: Target) -> None:
     """Re-price each kernel whose function is that kernel alone (`decisions` hold only those) and
     loops nowhere outside its statements (model.costs.straight_line_adjustment): its prediction
     was the loop nest's. The compile pipeline's lowering folds the one-trip loops that makes
@@ -277,7 +301,8 @@ def _price_straight_line(module_op: Operation, decisions: list[Decision], target
         registers = straight_line_statements(op)
         if registers is None:
             continue
-        instructions, cycles = straight_line_adjustment(registers, mla=mine[0].schedule.get("kernel") == "mla")
+        kind, per_statement = kinds[mine[0].function]
+        instructions, cycles = straight_line_adjustment(registers, kind, per_statement)
         predicted = mine[0].predicted
         predicted["instructions"] += instructions
         predicted["cycles"] += cycles

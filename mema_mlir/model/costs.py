@@ -125,21 +125,32 @@ def saved_registers(statement_registers: Sequence[int]) -> int:
     return min(9, max(0, widest - 3))
 
 
-def straight_line_adjustment(statement_registers: Sequence[int], mla: bool = False,
+STRAIGHT_LINE_KINDS = ("tile", "mla", "stationary", "depthwise")
+
+
+def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "tile",
+                             per_statement: tuple[int, int] = (0, 0),
                              overhead: Overhead = OVERHEAD) -> tuple[int, int]:
     """(instructions, est. cycles) to add to a kernel's prediction when its function is that
     kernel alone and no loop is left outside its statements: the loop nest's figures price loop
     control, loop state and a full PUSH/POP of 9 registers that such a function does not run.
-    Applied to the chosen schedule's prediction (passes/mema_tile.py); the search ranks without
-    it (it depends on the statements' registers, which the staircase argument does not see).
-    `mla`: the kernel is the MLA micro-kernel (its statements cost llc less around them)."""
+    `kind`: the SMLAD tile kernels ("tile", convolutions' too), the MLA one, a weight- or
+    input-stationary block, a depthwise convolution; `per_statement`: (ALU, stack cycles) the
+    nest charged around each statement beyond what a straight-line one costs (a stationary
+    block's register level above the lowest). Applied to the chosen schedule's prediction
+    (passes/mema_tile.py); the search ranks without it (it depends on the statements'
+    registers, which the staircase argument does not see)."""
     single = len(statement_registers) == 1
-    if single:
-        alu, cycles = overhead.straight_line_alu, overhead.straight_line_cycles
-    elif mla:
+    name = {"tile": "", "mla": "", "stationary": "_stationary", "depthwise": "_depthwise"}[kind]
+    multi = "" if single or kind == "depthwise" else "_multi"
+    if kind == "mla" and not single:
         alu, cycles = overhead.straight_line_multi_alu_mla, overhead.straight_line_multi_cycles_mla
     else:
-        alu, cycles = overhead.straight_line_multi_alu, overhead.straight_line_multi_cycles
+        alu = getattr(overhead, f"straight_line{name}{multi}_alu")
+        cycles = getattr(overhead, f"straight_line{name}{multi}_cycles")
+    statements = len(statement_registers)
+    alu += statements * per_statement[0]
+    cycles += statements * (per_statement[0] + per_statement[1])
     full = overhead.call_saved_registers
     saved = saved_registers(statement_registers)
     if saved:

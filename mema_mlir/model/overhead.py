@@ -34,16 +34,22 @@ class Overhead:
     # block range one trip: the lowering's canonicalize folds one-trip loops): no loop control,
     # no loop state, and llc saves only the callee-saved registers the statements take
     # (costs.straight_line_adjustment). What the nest's figures above over-count then, per
-    # function: one statement; several (a strip and an edge tile, a packing statement), for the
-    # SMLAD and the MLA micro-kernels. Fitted on 600 random matmuls of 1-10 rows and columns
-    # (`benchmarks/calibrate_straight_line.py`): one statement, est. cycles within 1 once the
-    # PUSH/POP difference is out; several, -15..+8 (a 4-statement packed function: -32).
-    straight_line_alu: int = 18
-    straight_line_cycles: int = 23
+    # function, for one statement or several (a strip and an edge tile, a packing statement, a
+    # stationary block's k-slices), by kernel. A stationary statement's nest figure beyond the
+    # lowest register level (stream_statement_*) is over-counted too, per statement. Fitted with
+    # `benchmarks/calibrate_straight_line.py --cases 1200 --seed 7` (see docs/model.md).
+    straight_line_alu: int = 19
+    straight_line_cycles: int = 24
     straight_line_multi_alu: int = 23
     straight_line_multi_cycles: int = 27
     straight_line_multi_alu_mla: int = 15
     straight_line_multi_cycles_mla: int = 20
+    straight_line_stationary_alu: int = 13
+    straight_line_stationary_cycles: int = 17
+    straight_line_stationary_multi_alu: int = 18
+    straight_line_stationary_multi_cycles: int = 20
+    straight_line_depthwise_alu: int = 11
+    straight_line_depthwise_cycles: int = 15
     # SMLAD micro-kernels (the k loop and C's loads and stores are inline assembly, counted
     # exactly by microkernel.py); llc's code around the statement, per register tile: the
     # operand pointers, the trip counter, the tile loop's increment, compare and branch, and

@@ -103,6 +103,29 @@ def test_convolution_of_one_block_is_straight_line() -> None:
     assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
 
 
+@pytest.mark.parametrize("schedule", ["weight:2x4", "input:2x4"])
+def test_stationary_block_of_one_slice_is_straight_line(schedule: str) -> None:
+    text = matmul_text(np.random.default_rng(9), 2, 2, 7, "i8", True, True)
+    (decision,) = api.compile_module(text, schedule=schedule).decisions
+    assert decision.schedule["kernel"].startswith("smlad-") and "straight_line" in decision.predicted
+    (check,) = check_file(text, seed=9, schedule=schedule)
+    assert check.ok and check.bit_exact and check.counts_compared, check.problems
+    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
+    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+
+
+def test_depthwise_of_one_row_is_straight_line() -> None:
+    from mema_mlir.random_matmuls import depthwise_text
+
+    text = depthwise_text(np.random.default_rng(4), 3, 5, 8, (3, 3), (1, 1), -128)  # 1 row: a tile, an edge
+    (decision,) = api.compile_module(text).decisions
+    assert "straight_line" in decision.predicted
+    (check,) = check_file(text, seed=4)
+    assert check.ok and check.bit_exact and check.counts_compared, check.problems
+    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
+    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+
+
 def test_adjustment_saves_less_the_more_registers_are_pushed() -> None:
     savings = [-straight_line_adjustment([r])[1] for r in range(5, 15)]
     assert savings == sorted(savings, reverse=True) and savings[-1] > 0
