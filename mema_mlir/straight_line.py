@@ -13,9 +13,13 @@ import re
 from mlir.ir import Operation, WalkResult
 
 _CONSTANT_MAP = re.compile(r"^affine_map<\(\) -> \((-?\d+)\)>$")
-# Ops that leave a loop (or a call) in the function once lowered.
-_LOOPING = ("scf.for", "scf.while", "scf.parallel", "affine.parallel", "func.call", "llvm.call",
-            "memref.copy")
+# What a rewritten kernel's function may hold besides its statements and one-trip loops: address
+# arithmetic, constants, globals' addresses. Anything else (a linalg op, a load or store, an
+# allocation, a call, another loop) is code of its own that takes registers or loops.
+_KERNEL_DIALECTS = ("arith.", "llvm.", "builtin.")
+_KERNEL_OPS = ("func.func", "func.return", "affine.apply", "affine.yield", "memref.get_global",
+               "memref.extract_aligned_pointer_as_index", "memref.extract_strided_metadata",
+               "memref.subview", "memref.reinterpret_cast")
 
 
 def statement_registers(constraints: str) -> int:
@@ -36,8 +40,9 @@ def _trips(op: Operation) -> int | None:
 
 
 def straight_line_statements(function: Operation) -> list[int] | None:
-    """The registers of each inline-asm statement of `function`, or None when anything in it
-    will loop: an affine.for of more than one trip, a linalg op (lowered to loops), a call."""
+    """The registers of each inline-asm statement of `function`, or None when it runs anything
+    but them and their addresses (an affine.for of more than one trip, a linalg op, a load, a
+    call: see _KERNEL_OPS)."""
     registers: list[int] = []
     loops = False
 
@@ -48,10 +53,10 @@ def straight_line_statements(function: Operation) -> list[int] | None:
             trips = _trips(op)
             if trips != 1:  # unknown, several, or none (its statements would not run): not priced
                 loops = True
-        elif name.startswith("linalg.") or name in _LOOPING:
-            loops = True
         elif name == "llvm.inline_asm":
             registers.append(statement_registers(str(op.attributes["constraints"]).strip('"')))
+        elif not name.startswith(_KERNEL_DIALECTS) and name not in _KERNEL_OPS:
+            loops = True
         return WalkResult.INTERRUPT if loops else WalkResult.ADVANCE
 
     function.walk(visit)

@@ -125,16 +125,15 @@ class MemaTile(ModelOptions):
         """Plan and rewrite every matmul under `root`."""
         replaced_globals: set[str] = set()
         first = len(decisions)
-        alone: dict[str, tuple[str, tuple[int, int]]] = {}  # function -> kind, per-statement extra
+        kinds: dict[str, tuple[str, tuple[int, int]]] = {}  # function -> kind, per-statement extra
         for op, chosen in planned_matmuls("mema-tile", self, root, pass_, decisions, kept_int8, notes):
-            if _alone_in_function(op, chosen.decision.fused_ops):
-                alone[chosen.decision.function] = _straight_line_kind(chosen)
+            kinds[chosen.decision.function] = _straight_line_kind(chosen)
             if isinstance(chosen, DepthwisePlan):
                 replaced_globals |= self._rewrite_depthwise(op, chosen)
             else:
                 replaced_globals |= self._rewrite(op, chosen)
         module_op = module_of(root)
-        _price_straight_line(module_op, [d for d in decisions[first:] if d.function in alone], alone,
+        _price_straight_line(module_op, [d for d in decisions[first:] if d.function in kinds], kinds,
                              self.load_target())
         if replaced_globals:
             for dead in _unused_private_globals(module_op, replaced_globals):
@@ -252,22 +251,6 @@ class MemaTile(ModelOptions):
         return {operands.weights_global} | _splice_fused(op, module_op, new_globals, writer.write(), arguments, epilogue)
 
 
-# Ops that stay in a function beside its kernel without adding code that runs.
-_INERT = ("func.return", "arith.constant", "memref.get_global")
-
-
-def _alone_in_function(op: Operation, fused_ops: int) -> bool:
-    """Whether `op` (with the `fused_ops` it absorbs) is all its function runs: one block, no
-    other op but constants, globals' addresses and the return."""
-    function = op.parent
-    while function is not None and function.name != "func.func":
-        function = function.parent
-    if function is None or len(function.regions[0].blocks) != 1 or op.parent != function:
-        return False
-    body = [o.operation.name for o in function.regions[0].blocks[0].operations]
-    return sum(name not in _INERT for name in body) == 1 + fused_ops
-
-
 def _straight_line_kind(chosen: Plan | DepthwisePlan) -> tuple[str, tuple[int, int]]:
     """The kernel kind straight_line_adjustment prices, and what the nest charged around each
     statement beyond a straight-line one (a stationary block above the lowest register level)."""
@@ -284,10 +267,10 @@ def _straight_line_kind(chosen: Plan | DepthwisePlan) -> tuple[str, tuple[int, i
 
 def _price_straight_line(module_op: Operation, decisions: list[Decision],
                          kinds: dict[str, tuple[str, tuple[int, int]]], target: Target) -> None:
-    """Re-price each kernel whose function is that kernel alone (`decisions` hold only those) and
-    loops nowhere outside its statements (model.costs.straight_line_adjustment): its prediction
-    was the loop nest's. The compile pipeline's lowering folds the one-trip loops that makes
-    such a function straight-line (mema-lower-affine's canonicalize)."""
+    """Re-price each kernel whose function, once rewritten, is that kernel alone (one decision;
+    nothing but its statements, their addresses and one-trip loops: straight_line_statements):
+    its prediction was the loop nest's (model.costs.straight_line_adjustment). The compile
+    pipeline's lowering folds the one-trip loops (mema-lower-affine's canonicalize)."""
     by_function: dict[str, list[Decision]] = {}
     for decision in decisions:
         by_function.setdefault(decision.function, []).append(decision)

@@ -103,6 +103,20 @@ def test_convolution_of_one_block_is_straight_line() -> None:
     assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
 
 
+def test_requantized_convolution_of_one_pixel_is_straight_line() -> None:
+    from mema_mlir.random_matmuls import requantized_conv_text
+
+    # The bias fill and the requantization are fused, their int32 buffer dropped: the kernel is alone.
+    text = requantized_conv_text(np.random.default_rng(1), 1, 2, 3, 8, (1, 2), (2, 1), 127, True,
+                                 per_channel=True, bias_in_body=False)
+    (decision,) = api.compile_module(text).decisions
+    assert decision.fused_ops == 2 and "straight_line" in decision.predicted
+    (check,) = check_file(text, seed=1)
+    assert check.ok and check.bit_exact and check.counts_compared, check.problems
+    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
+    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+
+
 @pytest.mark.parametrize("schedule", ["weight:2x4", "input:2x4"])
 def test_stationary_block_of_one_slice_is_straight_line(schedule: str) -> None:
     text = matmul_text(np.random.default_rng(9), 2, 2, 7, "i8", True, True)
