@@ -11,8 +11,11 @@ error, instructions first (the ALU constants), then the cycles beyond them (the 
 
     python benchmarks/calibrate_depthwise.py --cases 120 --seed 5000
     python benchmarks/calibrate_depthwise.py --requant --cases 60 --seed 6000
+    python benchmarks/calibrate_depthwise.py --one-row --cases 200 --seed 7000
 
-`--requant` fits what a fused requantization adds per statement, on top of the plain constants.
+`--requant` fits what a fused requantization adds per statement, on top of the plain constants;
+`--one-row` what folding the one-trip loop of a single output row changes around the loop over
+its tiles (the lowering's canonicalize folds it).
 Cycle figures are estimates from the Cortex-M4 timing table (no silicon here).
 """
 
@@ -41,37 +44,46 @@ from mema_mlir.run import check_file
 LAYERS = [(27, 7, 64, (3, 3), (1, 1), -128), (18, 18, 32, (3, 3), (2, 2), 0), (12, 12, 16, (3, 3), (1, 1), 5)]
 # (ALU field, stack-cycles field) pairs fitted, per mode.
 PAIRS = {
-    False: [("depthwise_loop_statement_alu", "depthwise_loop_statement_stack_cycles"),
+    "plain": [("depthwise_loop_statement_alu", "depthwise_loop_statement_stack_cycles"),
             ("depthwise_loop_statement_all_registers_alu", "depthwise_loop_statement_all_registers_stack_cycles"),
             ("depthwise_single_statement_alu", "depthwise_single_statement_stack_cycles"),
             ("depthwise_single_statement_all_registers_alu",
              "depthwise_single_statement_all_registers_stack_cycles"),
             ("depthwise_row_alu", "depthwise_row_stack_cycles"),
             ("depthwise_pixel_loop_alu", None)],
-    True: [("depthwise_requant_statement_alu", "depthwise_requant_stack_cycles")],
+    "requant": [("depthwise_requant_statement_alu", "depthwise_requant_stack_cycles")],
+    "one-row": [("depthwise_one_row_alu", "depthwise_one_row_stack_cycles"),
+                ("depthwise_one_row_all_registers_alu", "depthwise_one_row_all_registers_stack_cycles"),
+                ("depthwise_one_row_statement_alu", "depthwise_one_row_statement_stack_cycles"),
+                ("depthwise_one_row_narrow_statement_alu", None)],
 }
 
 
-def fields(requant: bool) -> list[str]:
-    return [name for pair in PAIRS[requant] for name in pair if name]
+def fields(mode: str) -> list[str]:
+    return [name for pair in PAIRS[mode] for name in pair if name]
 
 
-def features(problem: DepthwiseProblem, pixels: int, registers: int, requant: bool) -> dict[str, int]:
+def features(problem: DepthwiseProblem, pixels: int, registers: int, mode: str) -> dict[str, int]:
     """How many times the model counts each fitted constant: llc_overhead's change when the
-    constant goes from 0 to 1."""
-    zero = dataclasses.replace(OVERHEAD, **dict.fromkeys(fields(requant), 0))
+    constant goes from 0 to 1 (negative for what a folded row loop saves)."""
+    zero = dataclasses.replace(OVERHEAD, **dict.fromkeys(fields(mode), 0))
     out = {}
-    for name in fields(requant):
+    for name in fields(mode):
         alu, stack = llc_overhead(problem, pixels, registers, dataclasses.replace(zero, **{name: 1}))
         base_alu, base_stack = llc_overhead(problem, pixels, registers, zero)
         out[name] = (alu - base_alu) + (stack - base_stack)
     return out
 
 
-def measure(args: tuple[int, int, bool]) -> dict:
-    seed, index, requant = args
+def measure(args: tuple[int, int, str]) -> dict:
+    seed, index, mode = args
+    requant = mode == "requant"
     rng = np.random.default_rng(seed + index)
-    arguments = LAYERS[index] if index < len(LAYERS) else draw_depthwise(rng)
+    if mode == "one-row":  # one output row: the row loop folds
+        arguments = draw_depthwise(rng)
+        arguments = (arguments[3][0], *arguments[1:])
+    else:
+        arguments = LAYERS[index] if index < len(LAYERS) else draw_depthwise(rng)
     text = (requantized_depthwise_text(rng, *arguments, per_channel=True, bias_in_body=True) if requant
             else depthwise_text(rng, *arguments))
     (check,) = check_file(text, seed=index)
@@ -83,9 +95,9 @@ def measure(args: tuple[int, int, bool]) -> dict:
                                (width - kw) // sw + 1, 0 if requant else zero_point, requant=requant)
     target = model.load_target("cortex-m4")
     pixels = choose_depthwise(problem, target).pixels  # mema-tile's choice, with the current constants
-    base = depthwise_cost(problem, target, pixels, dataclasses.replace(OVERHEAD, **dict.fromkeys(fields(requant), 0)))
+    base = depthwise_cost(problem, target, pixels, dataclasses.replace(OVERHEAD, **dict.fromkeys(fields(mode), 0)))
     return {"case": f"{arguments}{' requantized' if requant else ''} P={pixels}",
-            "features": features(problem, pixels, target.registers, requant),
+            "features": features(problem, pixels, target.registers, mode),
             "measured_cycles": check.measured["cycles"], "measured_instructions": check.measured["instructions"],
             "base_cycles": base.cycles, "base_instructions": base.instructions,
             "predicted_cycles": check.predicted["cycles"]}
@@ -104,11 +116,11 @@ def nnls(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.zeros(x.shape[1])
 
 
-def fit(rows: list[dict], requant: bool) -> dict[str, int]:
+def fit(rows: list[dict], mode: str) -> dict[str, int]:
     """The ALU constants from the instructions llc adds, then the stack constants from the
     cycles beyond them; each run weighted by 1 / its measured count."""
-    alu_names = [alu for alu, _ in PAIRS[requant]]
-    stack_names = [stack for _, stack in PAIRS[requant] if stack]
+    alu_names = [alu for alu, _ in PAIRS[mode]]
+    stack_names = [stack for _, stack in PAIRS[mode] if stack]
     weights = np.array([1.0 / row["measured_cycles"] for row in rows])
 
     def matrix(names: list[str]) -> np.ndarray:
@@ -138,11 +150,16 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=120)
     parser.add_argument("--seed", type=int, default=5000)
     parser.add_argument("--requant", action="store_true", help="fit the fused requantization's constants")
+    parser.add_argument("--one-row", action="store_true",
+                        help="fit what folding a one-trip row loop changes (one output row, a loop over its tiles)")
     parser.add_argument("--json", help="write the runs and the fit as JSON")
     args = parser.parse_args()
+    mode = "requant" if args.requant else "one-row" if args.one_row else "plain"
     with ProcessPoolExecutor() as pool:
-        rows = list(pool.map(measure, [(args.seed, i, args.requant) for i in range(args.cases)]))
-    constants = fit(rows, args.requant)
+        rows = list(pool.map(measure, [(args.seed, i, mode) for i in range(args.cases)]))
+    if mode == "one-row":  # the draws whose row keeps a loop over its tiles
+        rows = [row for row in rows if any(row["features"].values())]
+    constants = fit(rows, mode)
     print(f"fitted on {len(rows)} runs: " + " ".join(f"{k}={v}" for k, v in constants.items()))
     for name, values in (("current", None), ("fitted", constants)):
         e = errors(rows, values)

@@ -115,13 +115,15 @@ def legal_pixels(problem: DepthwiseProblem, target: Target) -> list[int]:
 def llc_overhead(problem: DepthwiseProblem, pixels: int, registers: int, overhead: Overhead) -> tuple[int, int]:
     """(ALU instructions, stack cycles) of llc's code around the statements (overhead.py): per
     statement in a row's loop over its full tiles or alone, by whether it takes all `registers`,
-    and per output row."""
+    and per output row; one output row's loop folds (lowering's canonicalize), which changes
+    what llc writes around the loop over its tiles."""
     full, rest = divmod(problem.out_width, pixels)
     rows = problem.out_height
     in_loop = rows * full if full > 1 else 0
     alone = rows * ((full == 1) + (rest > 0))
     o = overhead
-    if depthwise_registers(pixels, problem.zero_point) >= registers:
+    all_registers = depthwise_registers(pixels, problem.zero_point) >= registers
+    if all_registers:
         loop = (o.depthwise_loop_statement_all_registers_alu, o.depthwise_loop_statement_all_registers_stack_cycles)
         single = (o.depthwise_single_statement_all_registers_alu,
                   o.depthwise_single_statement_all_registers_stack_cycles)
@@ -133,6 +135,16 @@ def llc_overhead(problem: DepthwiseProblem, pixels: int, registers: int, overhea
     alu = (loop[0] * in_loop + single[0] * alone + requant[0] * (in_loop + alone) + o.depthwise_row_alu * rows
            + o.depthwise_pixel_loop_alu * row_loops + o.call_alu)
     stack = loop[1] * in_loop + single[1] * alone + requant[1] * (in_loop + alone) + o.depthwise_row_stack_cycles * rows
+    if rows == 1 and full > 1:  # the row loop folds (one trip); the loop over the row's tiles stays
+        if all_registers:
+            alu -= o.depthwise_one_row_all_registers_alu
+            stack -= o.depthwise_one_row_all_registers_stack_cycles
+            if not rest:  # llc then keeps its loop state in registers: no reload per statement
+                alu -= o.depthwise_one_row_statement_alu * full
+                stack -= o.depthwise_one_row_statement_stack_cycles * full
+        else:
+            alu += o.depthwise_one_row_narrow_statement_alu * full - o.depthwise_one_row_alu
+            stack -= o.depthwise_one_row_stack_cycles
     return alu, stack
 
 

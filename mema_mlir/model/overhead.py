@@ -131,6 +131,22 @@ class Overhead:
     depthwise_row_alu: int = 5
     depthwise_row_stack_cycles: int = 0
     depthwise_pixel_loop_alu: int = 12
+    # One output row with a loop over its tiles: the row loop has one trip and the lowering
+    # folds it (canonicalize), which saves its control and changes llc's code around the loop
+    # over the tiles: with tiles of all 14 registers and no edge tile, llc keeps the loop state
+    # in registers (no reload per statement); with narrower tiles each statement costs one more
+    # instruction. Read off 94 random one-row depthwise convolutions (residual 20 est. cycles,
+    # and per statement -1 narrow or +6 all registers without an edge tile, the same on every
+    # draw); `benchmarks/calibrate_depthwise.py --one-row --cases 200 --seed 7000` (130 draws
+    # with a loop over tiles) refits the same but one stack cycle; held out, --seed 7100:
+    # median |error| 0.00%, worst 0.86% (before: residual +12..+44 cycles, up to 14%).
+    depthwise_one_row_alu: int = 18
+    depthwise_one_row_stack_cycles: int = 2
+    depthwise_one_row_narrow_statement_alu: int = 1
+    depthwise_one_row_all_registers_alu: int = 16
+    depthwise_one_row_all_registers_stack_cycles: int = 4
+    depthwise_one_row_statement_alu: int = 4
+    depthwise_one_row_statement_stack_cycles: int = 2
     # With the requantization fused: per statement, what the table's pointer adds (`benchmarks/
     # calibrate_depthwise.py --requant --cases 80 --seed 6000`: median 0.25%, worst 2.2%).
     depthwise_requant_statement_alu: int = 2

@@ -1,5 +1,6 @@
 """Straight-line functions: a matmul whose outer loop has one trip lowers with no loop around its
-statements (canonicalize folds it), and its prediction prices that code. Checked on the
+statements (canonicalize folds it), and its prediction prices that code; a depthwise
+convolution's one-trip row loop folds around a loop over its tiles. Checked on the
 emulated cores: bit for bit, accesses equal, est. cycles within 5%, and the registers llc saves
 read off the object's PUSH."""
 
@@ -135,6 +136,19 @@ def test_depthwise_of_one_row_is_straight_line() -> None:
     (decision,) = api.compile_module(text).decisions
     assert "straight_line" in decision.predicted
     (check,) = check_file(text, seed=4)
+    assert check.ok and check.bit_exact and check.counts_compared, check.problems
+    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
+    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+
+
+@pytest.mark.parametrize("width", [12, 13])  # 2-pixel tiles in a loop, with and without an edge tile
+def test_depthwise_row_loop_of_one_trip_folds(width: int) -> None:
+    from mema_mlir.random_matmuls import depthwise_text
+
+    text = depthwise_text(np.random.default_rng(width), 3, width, 8, (3, 3), (1, 1), 0)  # one output row
+    (decision,) = api.compile_module(text).decisions
+    assert "straight_line" not in decision.predicted  # its tiles still loop
+    (check,) = check_file(text, seed=width)
     assert check.ok and check.bit_exact and check.counts_compared, check.problems
     error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
     assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
