@@ -5,12 +5,12 @@ outer dimension) lowers to a function with no loop around its inline-asm stateme
 lowering's canonicalize folds every one-trip loop. Its prediction is the loop nest's minus
 model.costs.straight_line_adjustment (loop control and state it does not run, and the PUSH/POP
 of the registers llc does not save). This script compiles random small matmuls for the
-Cortex-M4 (SMLAD) and the Cortex-M3 (MLA), small depthwise convolutions and forced stationary
-blocks, runs them on the emulator, keeps the straight-line ones and prints, per group (kernel kind: SMLAD tiles, MLA tiles, weight-/input-stationary blocks,
+Cortex-M4 (SMLAD) and the Cortex-M3 (MLA), small depthwise convolutions, convolutions of one or
+two output pixels (half requantized) and forced stationary blocks, runs them on the emulator, keeps the straight-line ones and prints, per group (kernel kind: SMLAD tiles, MLA tiles, weight-/input-stationary blocks,
 depthwise convolutions of one or two output rows; one statement or several) the residual
 (predicted minus measured, est. cycles and instructions) and the constants that would centre it:
 
-    python benchmarks/calibrate_straight_line.py --cases 1200 --seed 7 --json out.json
+    python benchmarks/calibrate_straight_line.py --cases 1800 --seed 7 --json out.json
 
 Cycle figures are estimates from the Cortex-M4 timing table (no silicon here).
 """
@@ -26,21 +26,39 @@ import numpy as np
 
 from mema_mlir import api
 from mema_mlir.model.overhead import OVERHEAD
-from mema_mlir.random_matmuls import depthwise_text, draw_depthwise, draw_stationary, matmul_text
+from mema_mlir.random_matmuls import (
+    conv_text,
+    depthwise_text,
+    draw_conv,
+    draw_depthwise,
+    draw_stationary,
+    matmul_text,
+    requantized_conv_text,
+)
 from mema_mlir.run import check_file
 
 
-def kernel_kind(kernel: str) -> str:
-    """straight_line_adjustment's kind of a decision's kernel name."""
+def kernel_kind(decision: api.Decision) -> str:
+    """straight_line_adjustment's kind of a decision."""
+    kernel = decision.schedule["kernel"]
     if kernel in ("mla", "depthwise"):
         return kernel
-    return "stationary" if kernel.startswith("smlad-") else "tile"
+    if kernel.startswith("smlad-"):
+        return "stationary"
+    return "conv" if decision.op.startswith("linalg.conv") else "tile"
 
 
 def draw(rng: np.random.Generator, index: int, largest: int) -> tuple[str, str, str]:
     """(text, target, schedule) of a small random op: a matmul for the Cortex-M4 or M3, a
     depthwise convolution of one or two output rows, a weight- or input-stationary block."""
-    family = index % 4
+    family = index % 6
+    if family in (4, 5):  # a convolution of one or two output pixels, half requantized
+        height, width, channels, filters, kernel, strides, zero_point, constant = draw_conv(rng)
+        height, width = kernel[0], kernel[1] + int(rng.integers(0, 2))
+        arguments = (height, width, channels, filters, kernel, strides, zero_point, constant)
+        text = (requantized_conv_text(rng, *arguments, per_channel=True, bias_in_body=False) if family == 5
+                else conv_text(rng, *arguments))
+        return text, "cortex-m4", "analytic"
     if family == 2:
         height, width, channels, kernel, strides, zero_point = draw_depthwise(rng)
         height = kernel[0] + int(rng.integers(0, 2))
@@ -66,7 +84,7 @@ def measure(args: tuple[int, int, int]) -> dict | None:
     if not check.ok:
         raise AssertionError(f"{text}\non {target}, {schedule}: {check.problems}")
     return {"case": f"{decision.m}x{decision.n}x{decision.k} {decision.elem}", "target": target,
-            "schedule": schedule, "kind": kernel_kind(decision.schedule["kernel"]),
+            "schedule": schedule, "kind": kernel_kind(decision),
             "statements": len(straight["statement_registers"]),
             "cycles_residual": check.predicted["cycles"] - check.measured["cycles"],
             "instructions_residual": check.predicted["instructions"] - check.measured["instructions"],
@@ -80,12 +98,13 @@ GROUPS = {("tile", "one"): ("straight_line_alu", "straight_line_cycles"),
           ("mla", "several"): ("straight_line_multi_alu_mla", "straight_line_multi_cycles_mla"),
           ("stationary", "one"): ("straight_line_stationary_alu", "straight_line_stationary_cycles"),
           ("stationary", "several"): ("straight_line_stationary_multi_alu", "straight_line_stationary_multi_cycles"),
-          ("depthwise", "any"): ("straight_line_depthwise_alu", "straight_line_depthwise_cycles")}
+          ("depthwise", "any"): ("straight_line_depthwise_alu", "straight_line_depthwise_cycles"),
+          ("conv", "any"): ("straight_line_conv_alu", "straight_line_conv_cycles")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=1200)
+    parser.add_argument("--cases", type=int, default=1800)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--largest", type=int, default=10, help="largest M and N drawn")
     parser.add_argument("--json", help="write every case and the fit here")

@@ -262,6 +262,8 @@ def _straight_line_kind(chosen: Plan | DepthwisePlan) -> tuple[str, tuple[int, i
         charged = stream_statement_overhead(stream_level(schedule.registers(problem.elem)), OVERHEAD, trips)
         lowest = stream_statement_overhead(STREAM_LEVELS[0], OVERHEAD, trips)
         return "stationary", (charged[0] - lowest[0], charged[1] - lowest[1])
+    if chosen.operands.conv is not None:
+        return "conv", (0, 0)
     return ("mla" if schedule.kernel == "mla" else "tile"), (0, 0)
 
 

@@ -125,7 +125,7 @@ def saved_registers(statement_registers: Sequence[int]) -> int:
     return min(9, max(0, widest - 3))
 
 
-STRAIGHT_LINE_KINDS = ("tile", "mla", "stationary", "depthwise")
+STRAIGHT_LINE_KINDS = ("tile", "mla", "stationary", "depthwise", "conv")
 
 
 def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "tile",
@@ -134,15 +134,15 @@ def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "ti
     """(instructions, est. cycles) to add to a kernel's prediction when its function is that
     kernel alone and no loop is left outside its statements: the loop nest's figures price loop
     control, loop state and a full PUSH/POP of 9 registers that such a function does not run.
-    `kind`: the SMLAD tile kernels ("tile", convolutions' too), the MLA one, a weight- or
-    input-stationary block, a depthwise convolution; `per_statement`: (ALU, stack cycles) the
+    `kind`: the SMLAD tile kernels ("tile"), the MLA one, a weight- or input-stationary block,
+    a depthwise convolution, a convolution (its pixels' packing statements and its tiles); `per_statement`: (ALU, stack cycles) the
     nest charged around each statement beyond what a straight-line one costs (a stationary
     block's register level above the lowest). Applied to the chosen schedule's prediction
     (passes/mema_tile.py); the search ranks without it (it depends on the statements'
     registers, which the staircase argument does not see)."""
     single = len(statement_registers) == 1
-    name = {"tile": "", "mla": "", "stationary": "_stationary", "depthwise": "_depthwise"}[kind]
-    multi = "" if single or kind == "depthwise" else "_multi"
+    name = {"tile": "", "mla": "", "stationary": "_stationary", "depthwise": "_depthwise", "conv": "_conv"}[kind]
+    multi = "" if single or kind in ("depthwise", "conv") else "_multi"
     if kind == "mla" and not single:
         alu, cycles = overhead.straight_line_multi_alu_mla, overhead.straight_line_multi_cycles_mla
     else:

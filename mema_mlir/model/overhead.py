@@ -50,6 +50,8 @@ class Overhead:
     straight_line_stationary_multi_cycles: int = 20
     straight_line_depthwise_alu: int = 11
     straight_line_depthwise_cycles: int = 15
+    straight_line_conv_alu: int = 15
+    straight_line_conv_cycles: int = 23
     # SMLAD micro-kernels (the k loop and C's loads and stores are inline assembly, counted
     # exactly by microkernel.py); llc's code around the statement, per register tile: the
     # operand pointers, the trip counter, the tile loop's increment, compare and branch, and
