@@ -9,6 +9,7 @@ straight_line_adjustment does, from the registers each statement takes, read her
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from mlir.ir import Operation, WalkResult
 
@@ -39,11 +40,21 @@ def _trips(op: Operation) -> int | None:
     return max(0, -(-(bounds[1] - bounds[0]) // step))
 
 
-def straight_line_statements(function: Operation) -> list[int] | None:
+@dataclass(frozen=True)
+class StraightLine:
+    """A straight-line function: the registers each statement takes, and how many globals'
+    addresses it materialises (a MOVW/MOVT pair each: constants, tables, buffers)."""
+
+    statement_registers: list[int]
+    globals: int
+
+
+def straight_line_statements(function: Operation) -> StraightLine | None:
     """The registers of each inline-asm statement of `function`, or None when it runs anything
     but them and their addresses (an affine.for of more than one trip, a linalg op, a load, a
     call: see _KERNEL_OPS)."""
     registers: list[int] = []
+    globals_used: set[str] = set()
     loops = False
 
     def visit(op: Operation) -> WalkResult:
@@ -53,6 +64,8 @@ def straight_line_statements(function: Operation) -> list[int] | None:
             trips = _trips(op)
             if trips != 1:  # unknown, several, or none (its statements would not run): not priced
                 loops = True
+        elif name == "memref.get_global":
+            globals_used.add(str(op.attributes["name"]))
         elif name == "llvm.inline_asm":
             registers.append(statement_registers(str(op.attributes["constraints"]).strip('"')))
         elif not name.startswith(_KERNEL_DIALECTS) and name not in _KERNEL_OPS:
@@ -60,4 +73,4 @@ def straight_line_statements(function: Operation) -> list[int] | None:
         return WalkResult.INTERRUPT if loops else WalkResult.ADVANCE
 
     function.walk(visit)
-    return None if loops or not registers else registers
+    return None if loops or not registers else StraightLine(registers, len(globals_used))

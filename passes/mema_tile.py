@@ -283,11 +283,12 @@ def _price_straight_line(module_op: Operation, decisions: list[Decision],
         mine = by_function.get(str(op.attributes["sym_name"]).strip('"'), [])
         if len(mine) != 1 or mine[0].skipped:
             continue
-        registers = straight_line_statements(op)
-        if registers is None:
+        straight = straight_line_statements(op)
+        if straight is None:
             continue
+        registers = straight.statement_registers
         kind, per_statement = kinds[mine[0].function]
-        instructions, cycles = straight_line_adjustment(registers, kind, per_statement)
+        instructions, cycles = straight_line_adjustment(registers, kind, per_statement, straight.globals)
         predicted = mine[0].predicted
         predicted["instructions"] += instructions
         predicted["cycles"] += cycles

@@ -129,7 +129,7 @@ STRAIGHT_LINE_KINDS = ("tile", "mla", "stationary", "depthwise", "conv")
 
 
 def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "tile",
-                             per_statement: tuple[int, int] = (0, 0),
+                             per_statement: tuple[int, int] = (0, 0), globals_used: int = 0,
                              overhead: Overhead = OVERHEAD) -> tuple[int, int]:
     """(instructions, est. cycles) to add to a kernel's prediction when its function is that
     kernel alone and no loop is left outside its statements: the loop nest's figures price loop
@@ -139,7 +139,8 @@ def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "ti
     nest charged around each statement beyond what a straight-line one costs (a stationary
     block's register level above the lowest). Applied to the chosen schedule's prediction
     (passes/mema_tile.py); the search ranks without it (it depends on the statements'
-    registers, which the staircase argument does not see)."""
+    registers, which the staircase argument does not see). `globals_used`: the globals whose
+    address the function materialises (MOVW + MOVT each, which the constants leave out)."""
     single = len(statement_registers) == 1
     name = {"tile": "", "mla": "", "stationary": "_stationary", "depthwise": "_depthwise", "conv": "_conv"}[kind]
     multi = "" if single or kind in ("depthwise", "conv") else "_multi"
@@ -149,8 +150,8 @@ def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "ti
         alu = getattr(overhead, f"straight_line{name}{multi}_alu")
         cycles = getattr(overhead, f"straight_line{name}{multi}_cycles")
     statements = len(statement_registers)
-    alu += statements * per_statement[0]
-    cycles += statements * (per_statement[0] + per_statement[1])
+    alu += statements * per_statement[0] - 2 * globals_used
+    cycles += statements * (per_statement[0] + per_statement[1]) - 2 * globals_used
     full = overhead.call_saved_registers
     saved = saved_registers(statement_registers)
     if saved:

@@ -176,6 +176,6 @@ def test_straight_line_statements_sees_loops() -> None:
             return
           }}""")
         one_trip, two_trips, bare = (o.operation for o in module.body.operations)
-        assert straight_line_statements(one_trip) == [1]
+        assert straight_line_statements(one_trip).statement_registers == [1]
         assert straight_line_statements(two_trips) is None
         assert straight_line_statements(bare) is None  # no statement: nothing to price
