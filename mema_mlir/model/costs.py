@@ -134,15 +134,18 @@ def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "ti
     """(instructions, est. cycles) to add to a kernel's prediction when its function is that
     kernel alone and no loop is left outside its statements: the loop nest's figures price loop
     control, loop state and a full PUSH/POP of 9 registers that such a function does not run.
-    `kind`: the SMLAD tile kernels ("tile"), the MLA one, a weight- or input-stationary block,
-    a depthwise convolution, a convolution (its pixels' packing statements and its tiles); `per_statement`: (ALU, stack cycles) the
-    nest charged around each statement beyond what a straight-line one costs (a stationary
-    block's register level above the lowest). Applied to the chosen schedule's prediction
+    `kind` (STRAIGHT_LINE_KINDS): the SMLAD tile kernels, the MLA one, a weight- or
+    input-stationary block, a depthwise convolution, a convolution (its pixels' packing
+    statements and its tiles); `per_statement`: (ALU, stack cycles) the nest charged around each
+    statement beyond what a straight-line one costs (a stationary block's register level above
+    the lowest). Applied to the chosen schedule's prediction
     (passes/mema_tile.py); the search ranks without it (it depends on the statements'
     registers, which the staircase argument does not see). `globals_used`: the globals whose
     address the function materialises (MOVW + MOVT each, which the constants leave out)."""
+    if kind not in STRAIGHT_LINE_KINDS:
+        raise ValueError(f"straight-line kind '{kind}': expected one of {', '.join(STRAIGHT_LINE_KINDS)}")
     single = len(statement_registers) == 1
-    name = {"tile": "", "mla": "", "stationary": "_stationary", "depthwise": "_depthwise", "conv": "_conv"}[kind]
+    name = "" if kind in ("tile", "mla") else f"_{kind}"
     multi = "" if single or kind in ("depthwise", "conv") else "_multi"
     if kind == "mla" and not single:
         alu, cycles = overhead.straight_line_multi_alu_mla, overhead.straight_line_multi_cycles_mla
