@@ -37,6 +37,14 @@ def _text(shape: tuple) -> str:
     return matmul_text(np.random.default_rng(m * 100 + n * 10 + k), m, n, k, elem, b_kn, a_constant)
 
 
+def _runs_as_predicted(text: str, **options: object) -> None:
+    """Bit-exact on the emulator, every access as predicted, est. cycles within 5% of the trace."""
+    (check,) = check_file(text, **options)
+    assert check.ok and check.bit_exact and check.counts_compared, check.problems
+    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
+    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+
+
 def test_statement_registers_count_outputs_and_untied_inputs() -> None:
     assert statement_registers("=&r,=&r,=&r,=&r,1,2,r,~{cc},~{memory}") == 5
     assert statement_registers("=r,0,~{cc}") == 1
@@ -55,11 +63,7 @@ def test_straight_line_runs_and_is_predicted(shape: tuple) -> None:
     pushes = [line for line in asm.splitlines() if line.strip().startswith("push")]
     pushed = len(re.findall(r"\br\d+\b|\blr\b", pushes[0])) if pushes else 0
     assert pushed == straight["saved_registers"]
-    (check,) = check_file(text, target=target, seed=3)
-    assert check.ok, check.problems
-    assert check.bit_exact and check.counts_compared
-    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
-    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+    _runs_as_predicted(text, target=target, seed=3)
 
 
 def test_looping_and_shared_functions_keep_the_nest_prediction() -> None:
@@ -98,10 +102,7 @@ def test_convolution_of_one_block_is_straight_line() -> None:
     text = conv_text(np.random.default_rng(5), 2, 3, 3, 4, (2, 2), (1, 1), 7, True)  # 2 output pixels
     (decision,) = api.compile_module(text).decisions
     assert "straight_line" in decision.predicted
-    (check,) = check_file(text, seed=5)
-    assert check.ok and check.bit_exact and check.counts_compared, check.problems
-    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
-    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+    _runs_as_predicted(text, seed=5)
 
 
 def test_requantized_convolution_of_one_pixel_is_straight_line() -> None:
@@ -112,10 +113,7 @@ def test_requantized_convolution_of_one_pixel_is_straight_line() -> None:
                                  per_channel=True, bias_in_body=False)
     (decision,) = api.compile_module(text).decisions
     assert decision.fused_ops == 2 and "straight_line" in decision.predicted
-    (check,) = check_file(text, seed=1)
-    assert check.ok and check.bit_exact and check.counts_compared, check.problems
-    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
-    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+    _runs_as_predicted(text, seed=1)
 
 
 @pytest.mark.parametrize("schedule", ["weight:2x4", "input:2x4"])
@@ -123,10 +121,7 @@ def test_stationary_block_of_one_slice_is_straight_line(schedule: str) -> None:
     text = matmul_text(np.random.default_rng(9), 2, 2, 7, "i8", True, True)
     (decision,) = api.compile_module(text, schedule=schedule).decisions
     assert decision.schedule["kernel"].startswith("smlad-") and "straight_line" in decision.predicted
-    (check,) = check_file(text, seed=9, schedule=schedule)
-    assert check.ok and check.bit_exact and check.counts_compared, check.problems
-    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
-    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+    _runs_as_predicted(text, seed=9, schedule=schedule)
 
 
 def test_depthwise_of_one_row_is_straight_line() -> None:
@@ -135,10 +130,7 @@ def test_depthwise_of_one_row_is_straight_line() -> None:
     text = depthwise_text(np.random.default_rng(4), 3, 5, 8, (3, 3), (1, 1), -128)  # 1 row: a tile, an edge
     (decision,) = api.compile_module(text).decisions
     assert "straight_line" in decision.predicted
-    (check,) = check_file(text, seed=4)
-    assert check.ok and check.bit_exact and check.counts_compared, check.problems
-    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
-    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+    _runs_as_predicted(text, seed=4)
 
 
 @pytest.mark.parametrize("width", [12, 13])  # 2-pixel tiles in a loop, with and without an edge tile
@@ -148,10 +140,7 @@ def test_depthwise_row_loop_of_one_trip_folds(width: int) -> None:
     text = depthwise_text(np.random.default_rng(width), 3, width, 8, (3, 3), (1, 1), 0)  # one output row
     (decision,) = api.compile_module(text).decisions
     assert "straight_line" not in decision.predicted  # its tiles still loop
-    (check,) = check_file(text, seed=width)
-    assert check.ok and check.bit_exact and check.counts_compared, check.problems
-    error = (check.predicted["cycles"] - check.measured["cycles"]) / check.measured["cycles"]
-    assert abs(error) <= 0.05, f"predicted {check.predicted['cycles']}, measured {check.measured['cycles']}"
+    _runs_as_predicted(text, seed=width)
 
 
 def test_adjustment_saves_less_the_more_registers_are_pushed() -> None:
