@@ -29,11 +29,12 @@ from mema_mlir.model.costs import (
     saved_registers,
     straight_line_adjustment,
     stream_level,
-    stream_statement_overhead,
+    stream_overhead,
     stream_trips,
 )
 from mema_mlir.model.microkernel import panel_row_bytes
 from mema_mlir.model.overhead import OVERHEAD
+from mema_mlir.model.schedule import grid_extent
 from mema_mlir.model.target import Target
 from mema_mlir.planning import (
     Decision,
@@ -252,16 +253,22 @@ class MemaTile(ModelOptions):
 
 
 def _straight_line_kind(chosen: Plan | DepthwisePlan) -> tuple[str, tuple[int, int]]:
-    """The kernel kind straight_line_adjustment prices, and what the nest charged around each
-    statement beyond a straight-line one (a stationary block above the lowest register level)."""
+    """The kernel kind straight_line_adjustment prices, and what the nest charged around the
+    statements beyond the lowest register level (a stationary block of a higher level)."""
     if isinstance(chosen, DepthwisePlan):
         return "depthwise", (0, 0)
     schedule, problem = chosen.choice.schedule, chosen.problem
     if schedule.stationarity != "output":
         trips = stream_trips(problem, schedule.family)
-        charged = stream_statement_overhead(stream_level(schedule.registers(problem.elem)), OVERHEAD, trips)
-        lowest = stream_statement_overhead(STREAM_LEVELS[0], OVERHEAD, trips)
-        return "stationary", (charged[0] - lowest[0], charged[1] - lowest[1])
+        charged = stream_overhead(stream_level(schedule.registers(problem.elem)), OVERHEAD, trips)
+        lowest = stream_overhead(STREAM_LEVELS[0], OVERHEAD, trips)
+        lines, width = schedule.grid(problem.elem)
+        extent, groups = grid_extent(problem, schedule.family)
+        blocks = -(-extent // lines)
+        statements = blocks * -(-groups // width)
+        beyond = [statements * (charged.statement[i] - lowest.statement[i])
+                  + blocks * (charged.block[i] - lowest.block[i]) for i in (0, 1)]
+        return "stationary", (beyond[0], beyond[1])
     if chosen.operands.conv is not None:
         return "conv", (0, 0)
     return ("mla" if schedule.kernel == "mla" else "tile"), (0, 0)
@@ -287,8 +294,8 @@ def _price_straight_line(module_op: Operation, decisions: list[Decision],
         if straight is None:
             continue
         registers = straight.statement_registers
-        kind, per_statement = kinds[mine[0].function]
-        instructions, cycles = straight_line_adjustment(registers, kind, per_statement, straight.globals)
+        kind, beyond_lowest = kinds[mine[0].function]
+        instructions, cycles = straight_line_adjustment(registers, kind, beyond_lowest, straight.globals)
         predicted = mine[0].predicted
         predicted["instructions"] += instructions
         predicted["cycles"] += cycles

@@ -42,7 +42,6 @@ from mema_mlir.model.costs import (
     objective_value,
     rates,
     schedule_rates,
-    stream_level,
 )
 from mema_mlir.model.problem import Problem
 from mema_mlir.model.ranking import RankKey, key_at
@@ -324,11 +323,13 @@ def _search(problem: Problem, target: Target, objective: str,
             for entry in _candidates(problem, target, objective, *item, written):
                 heapq.heappush(queue, entry)
             continue
-        family, ku, order, r, level = item
+        family, ku, order, r, _ = item
         # Schedules are built only for the corners evaluated (validation is not free).
         schedule = schedule_at(problem, family, -neg_mr, -neg_nr, ku, order)
-        if is_stream(family) and stream_level(schedule.registers(problem.elem)) != level:
-            r = schedule_rates(problem, schedule)  # a smaller variant of the corner: its own level
+        if is_stream(family):
+            # Its own level (a smaller variant of the corner may sit lower) and its k-slices'
+            # loop, which the level's rates leave out: they bound it from below.
+            r = schedule_rates(problem, schedule)
         key = key_at(problem, target, objective, r, monomials(problem, -neg_mr, -neg_nr, order, family=family),
                      schedule)
         evaluated += 1

@@ -129,16 +129,16 @@ STRAIGHT_LINE_KINDS = ("tile", "mla", "stationary", "depthwise", "conv")
 
 
 def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "tile",
-                             per_statement: tuple[int, int] = (0, 0), globals_used: int = 0,
+                             beyond_lowest: tuple[int, int] = (0, 0), globals_used: int = 0,
                              overhead: Overhead = OVERHEAD) -> tuple[int, int]:
     """(instructions, est. cycles) to add to a kernel's prediction when its function is that
     kernel alone and no loop is left outside its statements: the loop nest's figures price loop
     control, loop state and a full PUSH/POP of 9 registers that such a function does not run.
     `kind` (STRAIGHT_LINE_KINDS): the SMLAD tile kernels, the MLA one, a weight- or
     input-stationary block, a depthwise convolution, a convolution (its pixels' packing
-    statements and its tiles); `per_statement`: (ALU, stack cycles) the nest charged around each
-    statement beyond what a straight-line one costs (a stationary block's register level above
-    the lowest). Applied to the chosen schedule's prediction
+    statements and its tiles); `beyond_lowest`: (ALU, stack cycles) the nest charged around
+    the function's statements and blocks beyond the lowest register level's figures (a
+    stationary block of a higher level: llc has no loop state to reload in straight-line code). Applied to the chosen schedule's prediction
     (passes/mema_tile.py); the search ranks without it (it depends on the statements'
     registers, which the staircase argument does not see). `globals_used`: the globals whose
     address the function materialises (MOVW + MOVT each, which the constants leave out)."""
@@ -152,9 +152,8 @@ def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "ti
     else:
         alu = getattr(overhead, f"straight_line{name}{multi}_alu")
         cycles = getattr(overhead, f"straight_line{name}{multi}_cycles")
-    statements = len(statement_registers)
-    alu += statements * per_statement[0] - 2 * globals_used
-    cycles += statements * (per_statement[0] + per_statement[1]) - 2 * globals_used
+    alu += beyond_lowest[0] - 2 * globals_used
+    cycles += beyond_lowest[0] + beyond_lowest[1] - 2 * globals_used
     full = overhead.call_saved_registers
     saved = saved_registers(statement_registers)
     if saved:
@@ -482,8 +481,9 @@ def _statement_counts(elem: str, stationarity: str, lines: int, groups: int,
 
 
 # llc's code around a weight- or input-stationary statement grows with the registers its block
-# takes: one constant per level, a level being the most registers it covers (overhead.py).
+# takes: one set of figures per level, a level being the most registers it covers (overhead.py).
 STREAM_LEVELS = (11, 13, 14)
+_LEVEL_SUFFIX = {11: "", 13: "_tight", 14: "_all_registers"}
 
 
 def stream_level(registers: int) -> int:
@@ -491,16 +491,35 @@ def stream_level(registers: int) -> int:
     return next((level for level in STREAM_LEVELS if registers <= level), STREAM_LEVELS[-1])
 
 
-def stream_statement_overhead(level: int, overhead: Overhead, trips: int = 2) -> tuple[int, int]:
-    """(ALU instructions, stack cycles) of llc's code around one statement of this level whose
-    loop runs `trips` times (once: one figure above the lowest level)."""
-    if level <= STREAM_LEVELS[0]:
-        return overhead.stream_statement_alu, overhead.stream_statement_stack_cycles
-    if trips == 1:
-        return overhead.stream_one_trip_tight_alu, overhead.stream_one_trip_tight_stack_cycles
-    if level <= STREAM_LEVELS[1]:
-        return overhead.stream_statement_tight_alu, overhead.stream_statement_tight_stack_cycles
-    return overhead.stream_statement_all_registers_alu, overhead.stream_statement_all_registers_stack_cycles
+@dataclass(frozen=True)
+class StreamOverhead:
+    """llc's code around the stationary statements of one schedule, as (ALU instructions,
+    stack cycles): per statement, per block of kept lines, per block whose k-slices before the
+    last run in a loop, and per statement in that loop (beyond the statement's figure; its
+    back-edge is Overhead.tile_branches_taken)."""
+
+    statement: tuple[int, int]
+    block: tuple[int, int]
+    slice_loop: tuple[int, int]
+    looped_statement: tuple[int, int]
+
+
+def stream_overhead(level: int, overhead: Overhead, trips: int = 2) -> StreamOverhead:
+    """The figures of a block at this register level whose statements loop `trips` times over
+    the streamed lines (once: the one-trip statement figures)."""
+    suffix = _LEVEL_SUFFIX[level]
+
+    def pair(name: str) -> tuple[int, int]:
+        return getattr(overhead, f"stream_{name}{suffix}_alu"), getattr(overhead, f"stream_{name}{suffix}_stack_cycles")
+
+    return StreamOverhead(pair("one_trip_statement" if trips == 1 else "statement"), pair("block"),
+                          pair("slice_loop"), pair("looped_statement"))
+
+
+def slices_loop(problem: Problem, schedule: Schedule) -> bool:
+    """Whether a stationary schedule's k-slices before the last run in a loop of more than one
+    trip (codegen.stream_nest; a loop of one trip is folded by the lowering): 3 slices or more."""
+    return schedule.grid(problem.elem)[1] * 2 < grid_extent(problem, schedule.family)[1]
 
 
 def stream_trips(problem: Problem, family: Family) -> int:
@@ -508,23 +527,25 @@ def stream_trips(problem: Problem, family: Family) -> int:
     return problem.n if KERNEL_STATIONARITY[family[0]] == "weight" else problem.m
 
 
-def _stream_rates(problem: Problem, family: Family, level: int, overhead: Overhead) -> Rates:
+def _stream_rates(problem: Problem, family: Family, level: int, sliced: bool, overhead: Overhead) -> Rates:
     """The weight- and input-stationary statements: exact counts of stream_program (affine in
     the block's lines and groups, sampled at 1 and 2 of each, like the tiles), plus llc's code
-    around each statement at the block's register level (estimated, overhead.py)."""
+    around the statements at the block's register level (estimated, overhead.py); `sliced`: the
+    k-slices before the last loop (slices_loop)."""
     stationarity = KERNEL_STATIONARITY[family[0]]
     trips = stream_trips(problem, family)
     samples = [_statement_counts(problem.elem, stationarity, lines, groups, trips)
                for lines, groups in _SAMPLE_TILES]
     return _statement_rates([counts for counts, _ in samples], [cycles for _, cycles in samples], family,
-                            *stream_statement_overhead(level, overhead, trips), overhead)
+                            stream_overhead(level, overhead, trips), sliced, overhead)
 
 
 def _statement_rates(counts: list[dict[tuple[str, str], int]], sample_cycles: list[int], family: Family,
-                     statement_alu: int, statement_stack_cycles: int, overhead: Overhead) -> Rates:
-    """Rates of a kernel that runs one statement per tile (or block), from its exact counts and
-    cycles at the 4 sample tiles (_SAMPLE_TILES), plus llc's code around each statement and per
-    outer block (estimated, overhead.py)."""
+                     figures: StreamOverhead, sliced: bool, overhead: Overhead) -> Rates:
+    """Rates of a kernel that runs one statement per block and k-slice, from its exact counts
+    and cycles at the 4 sample tiles (_SAMPLE_TILES), plus llc's code around each statement and
+    block (estimated, overhead.py). With `sliced`, the looped statements are the statements
+    (monomial tiles) but one per block (outer)."""
 
     s11, s21, s12, s22 = counts
     per_key = {key: _affine_vector(family, s11.get(key, 0), s21.get(key, 0), s12.get(key, 0), s22.get(key, 0))
@@ -533,56 +554,58 @@ def _statement_rates(counts: list[dict[tuple[str, str], int]], sample_cycles: li
     for key, name in _SMLAD_QUANTITY_OF[False]:
         vectors[name] = per_key.get(key, _ZERO)
     call, call_cycles = _call_vectors(overhead)
+    branch_cycles = 1 + TAKEN_PENALTY
+    statement_alu, statement_cycles = figures.statement[0], sum(figures.statement)
+    block_alu = overhead.asm_outer_alu + figures.block[0]
+    block_cycles = block_alu + figures.block[1] + branch_cycles * overhead.outer_branches_taken
+    branches = _vec(outer=overhead.outer_branches_taken)
+    if sliced:
+        looped_alu, looped_cycles = figures.looped_statement[0], sum(figures.looped_statement)
+        looped_cycles += branch_cycles * overhead.tile_branches_taken
+        statement_alu += looped_alu
+        statement_cycles += looped_cycles
+        block_alu += figures.slice_loop[0] - looped_alu
+        block_cycles += sum(figures.slice_loop) - looped_cycles
+        branches = _add(branches, _vec(tiles=overhead.tile_branches_taken, outer=-overhead.tile_branches_taken))
     vectors["alu"] = _add(_add(per_key.get(("class", "alu"), _ZERO), call["alu"]),
-                          _vec(tiles=statement_alu, outer=overhead.asm_outer_alu))
-    vectors["branch"] = _add(per_key.get(("class", "branch"), _ZERO),
-                             _vec(tiles=overhead.tile_branches_taken, outer=overhead.outer_branches_taken))
+                          _vec(tiles=statement_alu, outer=block_alu))
+    vectors["branch"] = _add(per_key.get(("class", "branch"), _ZERO), branches)
     for name in ("store_multiple", "load_multiple"):
         vectors[name] = call[name]
     cycles = _add(_add(_affine_vector(family, *sample_cycles), call_cycles), call["alu"])
-    cycles = _add(cycles, _vec(tiles=statement_alu + statement_stack_cycles
-                               + (1 + TAKEN_PENALTY) * overhead.tile_branches_taken,
-                               outer=overhead.asm_outer_alu + (1 + TAKEN_PENALTY) * overhead.outer_branches_taken))
+    cycles = _add(cycles, _vec(tiles=statement_cycles, outer=block_cycles))
     return Rates(vectors, cycles)
 
 
 def rates(problem: Problem, family: Family, ku: int, overhead: Overhead = OVERHEAD,
-          level: int = STREAM_LEVELS[-1]) -> Rates:
+          level: int = STREAM_LEVELS[-1], sliced: bool = False) -> Rates:
     """The closed-form coefficients for one family and unroll (independent of mr, nr); for a
-    weight- or input-stationary family, those of blocks at register `level` (stream_level)."""
-    # One memo key per value, however the arguments were passed; the level only for stationary
-    # families (the others have none).
-    return _rates(problem, family, ku, overhead, level if is_stream(family) else STREAM_LEVELS[-1])
+    weight- or input-stationary family, those of blocks at register `level` (stream_level)
+    whose k-slices loop or not (`sliced`, slices_loop: what that loop adds is never negative,
+    so the rates without it bound every block's from below)."""
+    # One memo key per value, however the arguments were passed; the level and the slice loop
+    # only for stationary families (the others have none).
+    if not is_stream(family):
+        return _rates(problem, family, ku, overhead, STREAM_LEVELS[-1], False)
+    return _rates(problem, family, ku, overhead, level, sliced)
 
 
 @lru_cache(maxsize=4096)
-def _rates(problem: Problem, family: Family, ku: int, overhead: Overhead, level: int) -> Rates:
+def _rates(problem: Problem, family: Family, ku: int, overhead: Overhead, level: int, sliced: bool) -> Rates:
     if family[0] == "mla":
         return _mla_rates(problem, family, ku, overhead)
     if is_stream(family):
-        top = STREAM_LEVELS[-1]
-        if level == top:
-            return _stream_rates(problem, family, top, overhead)
-        # The levels differ only in llc's per-statement constants: shift the top level's.
-        trips = stream_trips(problem, family)
-        return _with_statement_overhead(_rates(problem, family, ku, overhead, top),
-                                        stream_statement_overhead(top, overhead, trips),
-                                        stream_statement_overhead(level, overhead, trips))
+        return _stream_rates(problem, family, level, sliced, overhead)
     return _smlad_rates(problem, family, ku, overhead)
 
 
-def _with_statement_overhead(r: Rates, old: tuple[int, int], new: tuple[int, int]) -> Rates:
-    """`r` with llc's per-statement (ALU, stack cycles) figures `old` replaced by `new`."""
-    alu = new[0] - old[0]
-    vectors = dict(r.vectors)
-    vectors["alu"] = _add(vectors["alu"], _vec(tiles=alu))
-    return Rates(vectors, _add(r.cycles, _vec(tiles=alu + new[1] - old[1])))
-
-
 def schedule_rates(problem: Problem, schedule: Schedule, overhead: Overhead = OVERHEAD) -> Rates:
-    """The rates that price this schedule: its family's, at its block's register level."""
-    level = stream_level(schedule.registers(problem.elem)) if is_stream(schedule.family) else STREAM_LEVELS[-1]
-    return rates(problem, schedule.family, schedule.ku, overhead, level)
+    """The rates that price this schedule: its family's, at its block's register level and
+    with its k-slices' loop when it has one."""
+    if not is_stream(schedule.family):
+        return rates(problem, schedule.family, schedule.ku, overhead)
+    return rates(problem, schedule.family, schedule.ku, overhead, stream_level(schedule.registers(problem.elem)),
+                 slices_loop(problem, schedule))
 
 
 def clear_problem_caches() -> None:

@@ -35,8 +35,8 @@ class Overhead:
     # no loop state, and llc saves only the callee-saved registers the statements take
     # (costs.straight_line_adjustment). What the nest's figures above over-count then, per
     # function, for one statement or several (a strip and an edge tile, a packing statement, a
-    # stationary block's k-slices), by kernel. A stationary statement's nest figure beyond the
-    # lowest register level (stream_statement_*) is over-counted too, per statement; each global
+    # stationary block's k-slices), by kernel. A stationary block's nest figures beyond the lowest
+    # register level (stream_statement_*, stream_block_*) are over-counted too; each global
     # address the function materialises (MOVW/MOVT) is added back. Fitted with `benchmarks/
     # calibrate_straight_line.py --cases 1800 --seed 7`; held out (--seed 8, 1,186 functions):
     # 97.0% within 5% (docs/model.md, "Straight-line functions").
@@ -46,10 +46,10 @@ class Overhead:
     straight_line_multi_cycles: int = 29
     straight_line_multi_alu_mla: int = 17
     straight_line_multi_cycles_mla: int = 23
-    straight_line_stationary_alu: int = 15
-    straight_line_stationary_cycles: int = 19
-    straight_line_stationary_multi_alu: int = 20
-    straight_line_stationary_multi_cycles: int = 22
+    straight_line_stationary_alu: int = 13
+    straight_line_stationary_cycles: int = 16
+    straight_line_stationary_multi_alu: int = 12
+    straight_line_stationary_multi_cycles: int = 13
     straight_line_depthwise_alu: int = 13
     straight_line_depthwise_cycles: int = 17
     straight_line_conv_alu: int = 23
@@ -82,29 +82,50 @@ class Overhead:
     # reloads after it. The steps between the tiles are inside the statement and exact.
     asm_strip_alu: int = 12
     asm_strip_stack_cycles: int = 3
-    # Weight- and input-stationary statements (one per kept block and k-slice): llc's code
-    # around each, the block's three addresses from two indices and the trip count, and the
-    # loop state it reloads after the statement, which grows with the registers the block
-    # takes (fewer left for llc's own values): up to 11, 12 or 13 ("tight"), all 14 (costs.
-    # STREAM_LEVELS; the search's argument needs them non-decreasing, test_model_optimize).
-    # Fitted on 160 random blocks (`benchmarks/calibrate_overhead.py --kernel stream --cases 160
-    # --seed 3`): est. cycles median |error| 0.2%, worst 4.6% (one constant of 16 cycles: 0.6%,
-    # worst 33%; llc's residual per statement ran from -7 cycles at 10 registers to +11 at 14).
-    stream_statement_alu: int = 8
-    stream_statement_stack_cycles: int = 0
-    stream_statement_tight_alu: int = 14
-    stream_statement_tight_stack_cycles: int = 3
-    stream_statement_all_registers_alu: int = 17
-    stream_statement_all_registers_stack_cycles: int = 8
-    # When the streamed operand is one line (N = 1 weight-, M = 1 input-stationary) the
-    # statement's loop runs once, and a block of 12 to 14 registers costs less around it than
-    # in a loop (up to 11: the same). Fitted on 120 random one-trip blocks (`benchmarks/
-    # calibrate_overhead.py --kernel stream-one-trip --cases 120 --seed 50`): 14 cycles a
-    # statement, where the loop's levels say 17 and 25. Right on average (240 other blocks:
-    # mean residual under 1 cycle per statement at each level and kind), but llc's code around
-    # such a short statement varies by +-5-10 cycles: median 4.4%, worst 26%.
-    stream_one_trip_tight_alu: int = 12
-    stream_one_trip_tight_stack_cycles: int = 2
+    # Weight- and input-stationary statements (costs.stream_overhead): llc's code around them,
+    # by the register level of the schedule's block (costs.STREAM_LEVELS: up to 11 registers,
+    # 12-13 "tight", all 14 "all_registers": the more the block takes, the more loop state llc
+    # reloads). codegen.stream_nest writes, per block of kept lines, the k-slices before the
+    # last in a loop (folded away by the lowering when it has one trip) and the last slice as a
+    # statement of its own. Figures (ALU instructions, stack cycles): per statement; per block
+    # (its addresses from the block index, beyond asm_outer_alu and the block loop's branch);
+    # per block whose slices loop (3 slices or more: the loop's set-up), and per statement in
+    # that loop (its index, compare and the state it reloads; its back-edge is
+    # tile_branches_taken). When the streamed operand is one line (N = 1 weight-, M = 1
+    # input-stationary) the statement has no loop of its own and llc's code around it is
+    # shorter: the one-trip statement figures replace the statement's. Fitted by `benchmarks/
+    # calibrate_overhead.py --kernel stream` (docs/model.md, section 11); the levels' figures
+    # are non-decreasing (the analytic search's argument, test_model_optimize).
+    stream_statement_alu: int = 5
+    stream_statement_stack_cycles: int = 1
+    stream_statement_tight_alu: int = 6
+    stream_statement_tight_stack_cycles: int = 2
+    stream_statement_all_registers_alu: int = 10
+    stream_statement_all_registers_stack_cycles: int = 6
+    stream_block_alu: int = 2
+    stream_block_stack_cycles: int = 0
+    stream_block_tight_alu: int = 3
+    stream_block_tight_stack_cycles: int = 1
+    stream_block_all_registers_alu: int = 3
+    stream_block_all_registers_stack_cycles: int = 1
+    stream_slice_loop_alu: int = 12
+    stream_slice_loop_stack_cycles: int = 0
+    stream_slice_loop_tight_alu: int = 18
+    stream_slice_loop_tight_stack_cycles: int = 2
+    stream_slice_loop_all_registers_alu: int = 18
+    stream_slice_loop_all_registers_stack_cycles: int = 2
+    stream_looped_statement_alu: int = 4
+    stream_looped_statement_stack_cycles: int = 0
+    stream_looped_statement_tight_alu: int = 4
+    stream_looped_statement_tight_stack_cycles: int = 0
+    stream_looped_statement_all_registers_alu: int = 5
+    stream_looped_statement_all_registers_stack_cycles: int = 1
+    stream_one_trip_statement_alu: int = 3
+    stream_one_trip_statement_stack_cycles: int = 0
+    stream_one_trip_statement_tight_alu: int = 3
+    stream_one_trip_statement_tight_stack_cycles: int = 1
+    stream_one_trip_statement_all_registers_alu: int = 5
+    stream_one_trip_statement_all_registers_stack_cycles: int = 2
     # Per outer block (column block with a packed B) and per column packed at run time (the
     # packing statement's pointers and counter).
     asm_outer_alu: int = 2

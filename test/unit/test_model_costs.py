@@ -22,8 +22,9 @@ from mema_mlir.model.costs import (
     mla_spec,
     pack_spec,
     stream_level,
+    stream_overhead,
     stream_spec,
-    stream_statement_overhead,
+    stream_trips,
     tile_spec,
 )
 from mema_mlir.model.im2col import Im2colSpec, im2col_program
@@ -56,11 +57,23 @@ def stream_reference(problem: Problem, s: Schedule, o: Overhead) -> Counter:
     counts: Counter = Counter()
     counts["alu"] += o.call_alu
     counts["cycles"] += o.call_alu + 2 * (1 + o.call_saved_registers) + 2
+    # llc's code around the statements: by the registers the schedule's block takes (not each
+    # slice's), the slices before the last in a loop when there are more than two of them.
+    figures = stream_overhead(stream_level(s.registers(problem.elem)), o, stream_trips(problem, s.family))
+
+    def add(alu_and_stack: tuple[int, int]) -> None:
+        counts["alu"] += alu_and_stack[0]
+        counts["cycles"] += sum(alu_and_stack)
+
     for block in blocks(extent, lines):
         counts["alu"] += o.asm_outer_alu
         counts["branch"] += o.outer_branches_taken
         counts["cycles"] += o.asm_outer_alu + 3 * o.outer_branches_taken
-        for start in slice_starts:
+        add(figures.block)
+        looped = len(slice_starts) - 1 if len(slice_starts) > 2 else 0
+        if looped:
+            add(figures.slice_loop)
+        for index, start in enumerate(slice_starts):
             groups = min(width, total_groups - start)
             spec = dataclasses.replace(stream_spec(problem, s.family, block, groups),
                                        group_offsets=last_group_offsets(problem.elem, problem.k, start, groups))
@@ -72,12 +85,12 @@ def stream_reference(problem: Problem, s: Schedule, o: Overhead) -> Counter:
                 counts[f"load_bytes_{operand}"] += ex.load_bytes.get(operand, 0)
             counts["store_C"] += ex.stores.get("C", 0)
             counts["store_bytes_C"] += ex.store_bytes.get("C", 0)
-            # llc's code around it: by the registers the schedule's block takes (not this slice's)
-            statement_alu, statement_stack = stream_statement_overhead(
-                stream_level(s.registers(problem.elem)), o, spec.trips)
-            counts["alu"] += statement_alu
-            counts["branch"] += o.tile_branches_taken
-            counts["cycles"] += ex.cycles + statement_alu + statement_stack + 3 * o.tile_branches_taken
+            counts["cycles"] += ex.cycles
+            add(figures.statement)
+            if index < looped:  # in the slices' loop: its back-edge
+                add(figures.looped_statement)
+                counts["branch"] += o.tile_branches_taken
+                counts["cycles"] += 3 * o.tile_branches_taken
     return counts
 
 

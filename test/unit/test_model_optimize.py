@@ -304,14 +304,36 @@ def test_an_edge_tile_cheaper_than_a_strip_step_is_found(m: int, n: int, k: int,
 
 def test_stationary_statement_levels_cost_more_with_more_registers() -> None:
     """The analytic search prices every block up to a level's register cap at that level's
-    constants (analytic._search): exact only if a level never costs less than the one below."""
-    from mema_mlir.model.costs import STREAM_LEVELS, stream_statement_overhead
+    figures (analytic._search): exact only if a level never costs less than the one below."""
+    from mema_mlir.model.costs import STREAM_LEVELS, stream_overhead
     from mema_mlir.model.overhead import OVERHEAD
 
     for trips in (1, 2):  # a one-trip statement (N = 1 or M = 1) has figures of its own
-        figures = [stream_statement_overhead(level, OVERHEAD, trips) for level in STREAM_LEVELS]
-        for (alu, stack), (next_alu, next_stack) in itertools.pairwise(figures):
-            assert next_alu >= alu and next_alu + next_stack >= alu + stack
+        levels = [stream_overhead(level, OVERHEAD, trips) for level in STREAM_LEVELS]
+        for lower, higher in itertools.pairwise(levels):
+            for part in ("statement", "block", "slice_loop", "looped_statement"):
+                (alu, stack), (next_alu, next_stack) = getattr(lower, part), getattr(higher, part)
+                assert next_alu >= alu and next_alu + next_stack >= alu + stack, (trips, part)
+
+
+def test_a_slice_loop_only_adds() -> None:
+    """The rates without the k-slices' loop bound a stationary block's from below (analytic
+    search: bounds from the level's rates, exact costs from the schedule's)."""
+    from mema_mlir.model.costs import STREAM_LEVELS, dot, rates, schedule_monomials, slices_loop
+    from mema_mlir.model.schedule import is_stream, schedule_space
+
+    target = load_target()
+    for problem in (Problem(23, 17, 61, elem="i8"), Problem(9, 40, 33, elem="i16"), Problem(5, 1, 90, elem="i8")):
+        looped = 0
+        for s in (s for s in schedule_space(problem, target) if is_stream(s.family)):
+            x = schedule_monomials(problem, s)
+            for level in STREAM_LEVELS:
+                plain = dot(rates(problem, s.family, s.ku, level=level).cycles, x)
+                sliced = dot(rates(problem, s.family, s.ku, level=level, sliced=True).cycles, x)
+                if slices_loop(problem, s):
+                    assert sliced > plain
+                    looped += 1
+        assert looped > 0
 
 
 @pytest.mark.parametrize("m, n, k, elem, registers", [(45, 106, 5, "i16", 12), (51, 59, 3, "i16", 13),
