@@ -304,7 +304,7 @@ def _price_straight_line(module_op: Operation, decisions: list[Decision],
                                       saved_registers(registers)}
 
 
-class _Quiet:
+class Quiet:
     """A stand-in pass for rewriting a scratch copy of the module (no failure to signal)."""
 
     def signal_pass_failure(self) -> None:
@@ -330,7 +330,7 @@ def flash_exclusions(options: ModelOptions, root: Operation) -> tuple[frozenset[
     text = str(module_op)
     while True:
         copy = Module.parse(text, context=root.context)
-        tile.rewrite(copy.operation, _Quiet(), [], frozenset(kept))
+        tile.rewrite(copy.operation, Quiet(), [], frozenset(kept))
         size = constant_bytes(copy.operation)
         if size <= capacity:
             break

@@ -66,6 +66,21 @@ def test_straight_line_runs_and_is_predicted(shape: tuple) -> None:
     _runs_as_predicted(text, target=target, seed=3)
 
 
+@pytest.mark.parametrize("shape", [SHAPES[1], SHAPES[6], SHAPES[7]], ids=lambda s: "x".join(map(str, s[:3])))
+def test_report_without_a_compile_predicts_the_straight_line_code(shape: tuple) -> None:
+    """mema-analyze (the report of `mema-opt --mema-report` with no pipeline) gives the price a
+    compile gives: straight-line pricing needs the statements' registers, read off a scratch
+    rewrite."""
+    text, target = _text(shape), shape[6]
+    analyzed = api.compile_module(text, emit_kind="mlir", target=target,
+                                  pipeline=f"builtin.module(mema-analyze{{target={target}}})")
+    (analysis,) = analyzed.decisions
+    (compiled,) = api.compile_module(text, emit_kind="obj", target=target).decisions
+    assert "straight_line" in analysis.predicted
+    assert analysis.predicted == compiled.predicted
+    assert "mema.schedule" in str(analyzed.output) and "llvm.inline_asm" not in str(analyzed.output)
+
+
 def test_looping_and_shared_functions_keep_the_nest_prediction() -> None:
     big = matmul_text(np.random.default_rng(0), 16, 16, 32, "i8", False, False)
     (decision,) = api.compile_module(big).decisions
