@@ -138,9 +138,10 @@ def straight_line_adjustment(statement_registers: Sequence[int], kind: str = "ti
     input-stationary block, a depthwise convolution, a convolution (its pixels' packing
     statements and its tiles); `beyond_lowest`: (ALU, stack cycles) the nest charged around
     the function's statements and blocks beyond the lowest register level's figures (a
-    stationary block of a higher level: llc has no loop state to reload in straight-line code). Applied to the chosen schedule's prediction
-    (passes/mema_tile.py); the search ranks without it (it depends on the statements'
-    registers, which the staircase argument does not see). `globals_used`: the globals whose
+    stationary block of a higher level: llc has no loop state to reload in straight-line
+    code). Applied to the chosen schedule's prediction (passes/mema_tile.py); the search ranks
+    without it (it depends on the statements' registers, which the staircase argument does
+    not see). `globals_used`: the globals whose
     address the function materialises (MOVW + MOVT each, which the constants leave out)."""
     if kind not in STRAIGHT_LINE_KINDS:
         raise ValueError(f"straight-line kind '{kind}': expected one of {', '.join(STRAIGHT_LINE_KINDS)}")
