@@ -8,8 +8,11 @@ schedule, runs them on the emulated Cortex-M4, and fits what the model misses, p
 tile, per outer block, per packed column and per call, by least squares over the runs:
 
     python benchmarks/calibrate_overhead.py --cases 80 --json benchmarks/out/overhead.json
+    python benchmarks/calibrate_overhead.py --kernel stream --cases 600 --seed 3
 
-It prints the fitted constants (rounded, as Overhead fields) and the prediction error before
+`--kernel stream` fits the weight- and input-stationary figures (costs.stream_overhead: per
+statement, per block, per k-slice loop and per statement in it, per register level, and the
+one-trip statement). It prints the fitted constants (rounded, as Overhead fields) and the prediction error before
 and after. Cycle figures are estimates from the Cortex-M4 timing table (no silicon here).
 """
 
