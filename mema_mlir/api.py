@@ -102,7 +102,7 @@ def compile_module(
     text = source if isinstance(source, str) else str(source)
     with Context():
         collected: list[diagnostics.Diagnostic] = []
-        refused = parse_guard.redefined_block(text)
+        refused = parse_guard.redefined_block(text) or parse_guard.parser_abort(text)
         if refused is not None:  # MLIR's parser would abort on it
             raise CompileError(_render([refused], text), _reproducer(text, str(parsed), emit_kind, target))
         try:

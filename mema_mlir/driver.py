@@ -217,7 +217,8 @@ class Driver:
                 return True
 
             context.attach_diagnostic_handler(handler)
-            refused = parse_guard.redefined_block(text)
+            refused = (parse_guard.redefined_block(text)
+                       or parse_guard.parser_abort(text, config.allow_unregistered_dialect))
             if refused is not None:  # MLIR's parser would abort on it
                 result.diagnostics.append(refused)
                 return result

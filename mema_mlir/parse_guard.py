@@ -5,13 +5,21 @@ MLIR 22.1.8's parser reports a block label defined twice in one region ("redefin
 dropped block still has users ("operation destroyed but still has uses"; mlir-opt aborts the
 same way). Found by benchmarks/fuzz_mema_opt.py. A lexical scan finds the redefinition first,
 so the user gets the parser's own located error and exit 1 instead of a crash.
+
+It also aborts (a dominance assertion) on a malformed block header in a region that defines a
+value used before, elsewhere (a forward reference): found by the fuzzer too (mlir-opt aborts
+alike). Which headers are malformed is the parser's business, so when the text has a forward
+reference the parse is tried first in a child process (parser_abort); if that dies, its first
+located error is the answer.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 
 from mema_mlir.diagnostics import Diagnostic
+from mema_mlir.tools import find_tool
 
 _LABEL = re.compile(r"\^[\w$.-]+")
 
@@ -78,3 +86,62 @@ def _after_arguments(code: str, i: int) -> int:
         while i < len(code) and code[i] in " \t\n":
             i += 1
     return i
+
+
+_VALUE = re.compile(r"%[\w$.-]+")
+_RESULTS = re.compile(r"(\s*:\s*\d+)?(\s*,\s*%[\w$.-]+(\s*:\s*\d+)?)*\s*=(?!=)")
+_ARGUMENT = re.compile(r"\s*:")
+_OWNER = re.compile(r"[\^@][\w$.\-\"]+\s*$")
+
+
+def forward_reference(text: str) -> bool:
+    """Whether some SSA value is used before it is defined in the text (lexically, erring on
+    yes): its first occurrence is neither a result (`%v =`, `%v:2 =`, `%v, %w =`) nor an
+    argument of a block or function (`^bb0(%v: i32`, `@f(%v: i32`)."""
+    code = "\n".join(_code(line) for line in text.splitlines())
+    seen: set[str] = set()
+    for match in _VALUE.finditer(code):
+        name = match.group(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        if _RESULTS.match(code, match.end()):
+            continue
+        if _ARGUMENT.match(code, match.end()) and _in_argument_list(code, match.start()):
+            continue
+        return True
+    return False
+
+
+def _in_argument_list(code: str, i: int) -> bool:
+    """Whether position i sits in parentheses opened right after a `^label` or `@symbol`."""
+    depth = 0
+    while i > 0:
+        i -= 1
+        depth += {")": 1, "(": -1}.get(code[i], 0)
+        if depth < 0:
+            return _OWNER.search(code, 0, i) is not None
+    return False
+
+
+_ERROR = re.compile(r"^<stdin>:(\d+):(\d+): error: (.*)$")
+
+
+def parser_abort(text: str, allow_unregistered: bool = False) -> Diagnostic | None:
+    """The parser's first located error when parsing `text` aborts the process, else None.
+    Only texts with a forward reference (forward_reference) are tried, by upstream's mlir-opt
+    in a child process (it prints the error before it aborts; the Python bindings do not)."""
+    if not forward_reference(text):
+        return None
+    command = [str(find_tool("mlir-opt")), "-o", "/dev/null", "-"]
+    if allow_unregistered:
+        command.insert(1, "--allow-unregistered-dialect")
+    probe = subprocess.run(command, input=text, capture_output=True, text=True, errors="replace",
+                           timeout=300, check=False)
+    if probe.returncode >= 0:
+        return None
+    for line in probe.stderr.splitlines():
+        found = _ERROR.match(line)
+        if found:
+            return Diagnostic("error", found.group(3), int(found.group(1)), int(found.group(2)))
+    return Diagnostic("error", "MLIR's parser aborts on this input")

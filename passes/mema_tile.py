@@ -126,7 +126,7 @@ class MemaTile(ModelOptions):
         """Plan and rewrite every matmul under `root`."""
         replaced_globals: set[str] = set()
         first = len(decisions)
-        kinds: dict[str, tuple[str, tuple[int, int]]] = {}  # function -> kind, per-statement extra
+        kinds: dict[str, tuple[str, tuple[int, int]]] = {}  # function -> kind, the nest's extra beyond the lowest level
         for op, chosen in planned_matmuls("mema-tile", self, root, pass_, decisions, kept_int8, notes):
             kinds[chosen.decision.function] = _straight_line_kind(chosen)
             if isinstance(chosen, DepthwisePlan):

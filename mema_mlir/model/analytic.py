@@ -348,10 +348,11 @@ def _candidates(problem: Problem, target: Target, objective: str, family: Family
     stairs = (staircases(problem, target, family, tuple(cap for _, cap in levels)) if len(levels) > 1
               else [staircase(problem, target, family)])
     for (level, cap), corners in zip(levels, stairs, strict=True):
-        # At one level every block up to `cap` registers is priced as if it took them all:
-        # above its own cost unless it does, and its own level prices it exactly. A corner
-        # within a lower level's cap is priced exactly there, and as well as any block it
-        # dominates: it is searched there only.
+        # At one level every block up to `cap` registers is priced as if it took them all and
+        # without its k-slices' loop (never negative, evaluated exactly when the candidate is
+        # reached): the bounds stay below every candidate's exact cost. A corner within a
+        # lower level's cap is priced there, and as well as any block it dominates: it is
+        # searched there only.
         r = rates(problem, family, ku, level=level)
         for corner in corners:
             if below and registers_needed(problem.elem, family, *corner) <= below:

@@ -99,7 +99,7 @@ class Overhead:
     # tile_branches_taken). When the streamed operand is one line (N = 1 weight-, M = 1
     # input-stationary) the statement has no loop of its own and llc's code around it is
     # shorter: the one-trip statement figures replace the statement's. Fitted by `benchmarks/
-    # calibrate_overhead.py --kernel stream` (docs/model.md, section 11); the levels' figures
+    # calibrate_overhead.py --kernel stream` (docs/model.md, section 3); the levels' figures
     # are non-decreasing (the analytic search's argument, test_model_optimize).
     stream_statement_alu: int = 5
     stream_statement_stack_cycles: int = 1

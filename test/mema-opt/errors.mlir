@@ -13,6 +13,14 @@
 // REDEF: redefined-block.mlir:14:3: error: redefinition of block '^bb0'
 // REDEF-NOT: LLVM ERROR
 
+// A malformed block header in a region that defines a value used before, in another region:
+// MLIR's parser reports it, then aborts. The parse is tried in a child process first
+// (parse_guard.parser_abort): the parser's message, exit 1, no crash, no output file.
+// RUN: not mema-opt %S/Inputs/malformed-block-after-forward-use.mlir -o %t.fwd 2>&1 | FileCheck %s --check-prefix=FWD
+// RUN: not test -e %t.fwd
+// FWD: malformed-block-after-forward-use.mlir:12:40: error: expected ':' after block name
+// FWD-NOT: Assertion
+
 // An unknown pass lists ours.
 // RUN: not mema-opt %s --pass-pipeline='builtin.module(no-such-pass)' 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // UNKNOWN: mema-opt: error: 'no-such-pass' does not refer to a registered pass or pass pipeline (mema passes: mema-analyze, mema-check-lowering, mema-copies-to-linalg, mema-narrow-shifts, mema-static-buffers, mema-tile, mema-word-copies)
