@@ -133,7 +133,9 @@ def parser_abort(text: str, allow_unregistered: bool = False) -> Diagnostic | No
     in a child process (it prints the error before it aborts; the Python bindings do not)."""
     if not forward_reference(text):
         return None
-    command = [str(find_tool("mlir-opt")), "-o", "/dev/null", "-"]
+    # The output goes to stdout, never to a named file: mlir-opt deletes its output file when it
+    # fails, and as root that would remove even /dev/null.
+    command = [str(find_tool("mlir-opt")), "-"]
     if allow_unregistered:
         command.insert(1, "--allow-unregistered-dialect")
     probe = subprocess.run(command, input=text, capture_output=True, text=True, errors="replace",

@@ -4,6 +4,9 @@ what the parser accepts goes through."""
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pytest
 
 from mema_mlir import api
@@ -82,6 +85,9 @@ def test_a_parse_that_aborts_is_refused_with_the_parsers_error() -> None:
     assert (found.line, found.col, found.message) == (12, 40, "expected ':' after block name")
     with pytest.raises(api.CompileError, match="expected ':' after block name"):
         api.compile_module(text)
+    # mlir-opt deletes its output file when it fails: the probe names none (as root, "-o
+    # /dev/null" removed the device).
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
 def test_a_forward_reference_that_parses_is_let_through() -> None:
