@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -24,6 +22,7 @@ from mema_mlir import diagnostics, emit, header, model, parse_guard
 from mema_mlir.emulator.errors import EmulatorError
 from mema_mlir.footprint import capacity_warnings, object_footprint
 from mema_mlir.lowering.stages import BUFFERIZE, COMPILE_PIPELINE
+from mema_mlir.output_file import write_output
 from mema_mlir.pipeline import Pipeline, PipelineError
 from mema_mlir.planning import Decision
 from mema_mlir.transform_script import transform_script
@@ -184,16 +183,7 @@ class Driver:
 
     def write_file(self, path: str, data: bytes) -> None:
         """Write atomically: the output file exists only if the whole run succeeded."""
-        directory = os.path.dirname(os.path.abspath(path))
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".mema-opt-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
+        write_output(path, data, ".mema-opt-")
 
     def write_report(self, decisions: Sequence[Decision], target: model.Target, obj: bytes | None) -> None:
         """The decisions as JSON; with an object, also its flash, static SRAM and stack."""

@@ -8,12 +8,12 @@ mema-opt bufferizes it into `void name(const int8_t *input, int8_t *output)`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
+
+from mema_mlir.output_file import write_output
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,12 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.output == "-":
         sys.stdout.write(text)
         return 0
-    directory = os.path.dirname(os.path.abspath(args.output))
     try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".mema-import-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, args.output)
+        write_output(args.output, text.encode("utf-8"), ".mema-import-")
     except OSError as err:
         sys.stderr.write(f"mema-import: error: cannot write {args.output}: {err.strerror}\n")
         return 1
